@@ -1,0 +1,49 @@
+# VssID assistant. `make run` sets everything up and starts the bot;
+# `make test` sets everything up and runs every test.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+RASA := $(BIN)/rasa
+MODEL := models/vssid.tar.gz
+TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml data/nlu/*.yml components/*.py)
+
+.PHONY: install train run shell test validate lint format eval bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $$(scripts/python310.sh) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade "pip<24.1"
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# Retrains only when the data, config, domain or NLU components changed.
+train: $(MODEL)
+
+$(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
+	$(RASA) train --fixed-model-name vssid --out models
+	touch $@
+
+run: install train
+	scripts/run.sh
+
+shell: install train
+	scripts/run.sh shell
+
+validate: install
+	$(RASA) data validate --fail-on-warnings
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: install train validate lint
+	$(BIN)/python -m pytest -q tests
+	$(RASA) test core --model $(MODEL) --stories tests --fail-on-prediction-errors --out results
+
+clean:
+	rm -rf models results .pytest_cache

@@ -1,0 +1,88 @@
+"""Vietnamese text normalisation shared by the NLU pipeline and the tools.
+
+Users type with or without diacritics and with chat abbreviations, so the
+model sees one canonical form: NFC, lower case, diacritics removed (đ -> d),
+runs of a repeated letter collapsed and common abbreviations expanded.
+Stripping diacritics keeps one character per character, so token offsets into
+the original text stay valid for entity extraction.
+"""
+
+import re
+import unicodedata
+
+# Chat abbreviations seen in Vietnamese support chats, keyed by their
+# diacritic-free form. Only expansions that are unambiguous in a VssID
+# conversation are listed ("mk" is "mình" elsewhere, "mật khẩu" here).
+ABBREVIATIONS = {
+    "tk": "tai khoan",
+    "mk": "mat khau",
+    "pass": "mat khau",
+    "pw": "mat khau",
+    "dk": "dang ky",
+    "dky": "dang ky",
+    "ntn": "nhu the nao",
+    "ko": "khong",
+    "k": "khong",
+    "kh": "khong",
+    "hk": "khong",
+    "hok": "khong",
+    "kg": "khong",
+    "khg": "khong",
+    "hong": "khong",
+    "j": "gi",
+    "dc": "duoc",
+    "z": "vay",
+    "v": "vay",
+    "ad": "admin",
+    "app": "ung dung",
+    "ud": "ung dung",
+    "bhxh": "bao hiem xa hoi",
+    "bhyt": "bao hiem y te",
+    "sdt": "so dien thoai",
+    "dt": "dien thoai",
+    "dthoai": "dien thoai",
+    "r": "roi",
+    "vs": "voi",
+    "lm": "lam",
+    "mn": "moi nguoi",
+    "cty": "cong ty",
+    "hd": "huong dan",
+    "hdan": "huong dan",
+    "bn": "bao nhieu",
+    "vss": "vssid",
+    "ss": "samsung",
+}
+
+_REPEATS = re.compile(r"(\w)\1{2,}")
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def strip_diacritics(text: str) -> str:
+    """Remove Vietnamese diacritics, one output character per input character."""
+    out = []
+    for ch in nfc(text):
+        if ch in "đĐ":
+            out.append("d" if ch == "đ" else "D")
+            continue
+        base = unicodedata.normalize("NFD", ch)[0]
+        out.append(base)
+    return "".join(out)
+
+
+def fold(word: str) -> str:
+    """Canonical form of one word: lower case, no diacritics, no letter runs."""
+    return _REPEATS.sub(r"\1", strip_diacritics(word).lower())
+
+
+def expand(word: str) -> list[str]:
+    """Folded word, split into the words of its expansion if it is an abbreviation."""
+    folded = fold(word)
+    return ABBREVIATIONS.get(folded, folded).split()
+
+
+def normalize_text(text: str) -> str:
+    """Whole-sentence canonical form (used by the evaluation peers and tools)."""
+    return " ".join(w for word in re.findall(r"\w+", nfc(text)) for w in expand(word))

@@ -1,0 +1,48 @@
+"""The Vietnamese normaliser and tokenizer."""
+
+from rasa.shared.nlu.training_data.message import Message
+
+from components.normalize import fold, normalize_text, strip_diacritics
+from components.vietnamese_tokenizer import VietnameseTokenizer
+
+
+def test_strip_diacritics_keeps_length():
+    text = "Đổi mật khẩu ứng dụng Bảo hiểm xã hội số"
+    stripped = strip_diacritics(text)
+    assert stripped == "Doi mat khau ung dung Bao hiem xa hoi so"
+    assert len(stripped) == len(text)
+
+
+def test_decomposed_input_is_folded_like_composed():
+    decomposed = "Đổi mật khẩu".encode().decode()
+    import unicodedata
+
+    assert fold(unicodedata.normalize("NFD", decomposed)) == fold(decomposed)
+
+
+def test_abbreviations_and_letter_runs():
+    assert normalize_text("đk tk ntn z ad, ko đc") == (
+        "dang ky tai khoan nhu the nao vay admin khong duoc"
+    )
+    assert normalize_text("tiếppppp") == "tiep"
+    assert normalize_text("Đổi MK VssID") == normalize_text("doi mat khau vssid")
+
+
+def test_tokenizer_offsets_point_into_the_original_text():
+    tokenizer = VietnameseTokenizer(VietnameseTokenizer.get_default_config())
+    text = "Cài VssID cho iPhone, đk tk"
+    tokens = tokenizer.tokenize(Message(data={"text": text}), "text")
+    assert [t.text for t in tokens] == [
+        "cai",
+        "vssid",
+        "cho",
+        "iphone",
+        "dang",
+        "ky",
+        "tai",
+        "khoan",
+    ]
+    iphone = tokens[3]
+    assert text[iphone.start : iphone.end] == "iPhone"
+    for token in tokens:
+        assert 0 <= token.start < token.end <= len(text)
