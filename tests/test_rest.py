@@ -1,0 +1,73 @@
+"""The real bot over the REST channel, as a new user would try it."""
+
+import uuid
+
+import pytest
+
+
+def joined(replies):
+    return "\n".join(r.get("text", "") for r in replies)
+
+
+def buttons(replies):
+    return [b["title"] for r in replies for b in r.get("buttons") or []]
+
+
+def new_user():
+    return f"rest-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Làm sao để đổi mật khẩu VssID?", ["Hoàn tất", "OTP"]),
+        ("doi mat khau vssid", ["Hoàn tất", "OTP"]),
+        ("đăng nhập vssid thế nào", ["mã số BHXH"]),
+        ("dang nhap vssid the nao", ["mã số BHXH"]),
+        ("chưa có tài khoản thì đăng ký sao", ["Đăng ký ngay", "mẫu số 01"]),
+        ("dk tk vssid ntn", ["Đăng ký ngay", "mẫu số 01"]),
+        ("quên mật khẩu vssid", ["1900 9068"]),
+        ("vssid la gi", ["BHXH Việt Nam"]),
+        ("cài vssid cho iphone", ["App Store", "Nhận"]),
+        ("tai vssid tren dien thoai samsung", ["CH Play"]),
+    ],
+)
+def test_how_to_questions_get_the_guide(rest, text, expected):
+    reply = joined(rest(new_user(), text))
+    for fragment in expected:
+        assert fragment in reply
+
+
+def test_install_asks_for_the_platform_then_answers(rest):
+    user = new_user()
+    replies = rest(user, "cai vssid nhu the nao")
+    assert "Android hay iPhone" in joined(replies)
+    assert buttons(replies) == ["Android", "iPhone (iOS)"]
+    assert "CH Play" in joined(rest(user, "android"))
+    # The platform is remembered for the next install question.
+    assert "CH Play" in joined(rest(user, "tải vssid ở đâu"))
+
+
+def test_step_by_step_over_rest(rest):
+    user = new_user()
+    rest(user, "đổi mật khẩu vssid")
+    first = joined(rest(user, "hướng dẫn từng bước"))
+    assert "Bước 1/4" in first
+    assert "Bước 2/4" in joined(rest(user, "tiếp"))
+    assert "Bước 2/4" in joined(rest(user, "nhắc lại"))
+    assert "Bước 1/4" in joined(rest(user, "quay lại"))
+    for _ in range(3):
+        rest(user, "tiep")
+    assert "làm xong tất cả các bước" in joined(rest(user, "tiep"))
+
+
+def test_greeting_offers_the_menu_and_out_of_scope_gives_the_hotline(rest):
+    user = new_user()
+    assert "Cài đặt VssID" in buttons(rest(user, "xin chào"))
+    assert "1900 9068" in joined(rest(user, "lương hưu của tôi được bao nhiêu"))
+
+
+def test_gibberish_twice_gives_the_hotline(rest):
+    user = new_user()
+    assert "chưa hiểu" in joined(rest(user, "qwxz plmk vbnr"))
+    assert "1900 9068" in joined(rest(user, "zzkq wpxj"))
