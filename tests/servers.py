@@ -84,9 +84,19 @@ def rasa_server(
     return Service(name, args, log_dir, env).start(f"http://127.0.0.1:{port}/", timeout=180)
 
 
-def write_endpoints(path: pathlib.Path, actions_port: int, extra: str = "") -> pathlib.Path:
+def write_endpoints(
+    path: pathlib.Path, actions_port: int, tracker_store: str | None = None
+) -> pathlib.Path:
+    """endpoints.yml for a test server; SQLite next to it unless told otherwise."""
+    if tracker_store is None:
+        tracker_store = (
+            "tracker_store:\n"
+            "  type: addons.tracker_store.StrictSQLTrackerStore\n"
+            "  dialect: sqlite\n"
+            f"  db: {path.parent / 'rasa.db'}\n"
+        )
     path.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n{extra}',
+        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n{tracker_store}',
         encoding="utf-8",
     )
     return path

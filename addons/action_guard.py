@@ -1,0 +1,56 @@
+"""Bounds every custom-action call and apologises when it fails.
+
+Rasa 3.6 waits up to 300 s for the action server and, if the call fails, logs
+the error and sends the user nothing. Users on a phone need an answer within
+seconds, so each remote action gets ACTION_TIMEOUT_SECONDS and, on timeout or
+error, the bot sends the apology with the hotline from content.yml. The
+conversation continues normally once the action server is back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import os
+
+from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
+from rasa.shared.core.events import BotUttered
+
+from actions.content import load
+
+logger = logging.getLogger(__name__)
+
+ACTION_TIMEOUT_SECONDS = float(os.environ.get("ACTION_TIMEOUT_SECONDS", "2.5"))
+
+
+def apology() -> BotUttered:
+    return BotUttered(load().message("action_server_down"), metadata={"fallback": True})
+
+
+def install() -> None:
+    """Wraps RemoteAction.run once per process."""
+    original = RemoteAction.run
+    if getattr(original, "_guarded", False):
+        return
+
+    @functools.wraps(original)
+    async def guarded_run(self, output_channel, nlg, tracker, domain):
+        try:
+            return await asyncio.wait_for(
+                original(self, output_channel, nlg, tracker, domain), ACTION_TIMEOUT_SECONDS
+            )
+        except ActionExecutionRejection:
+            raise
+        except asyncio.TimeoutError:
+            logger.error(
+                "Action server: '%s' took over %.1f s; sent the apology instead.",
+                self.name(),
+                ACTION_TIMEOUT_SECONDS,
+            )
+        except Exception as error:  # noqa: BLE001 - any failure must still answer the user
+            logger.error("Action server: '%s' failed (%s); sent the apology.", self.name(), error)
+        return [apology()]
+
+    guarded_run._guarded = True
+    RemoteAction.run = guarded_run
