@@ -43,7 +43,7 @@ format: install
 
 test: install train validate lint
 	$(BIN)/python -m pytest -q tests
-	$(RASA) test core --e2e --model $(MODEL) --stories tests --fail-on-prediction-errors --out results
+	ACTION_SERVER_TOKEN=unused $(RASA) test core --e2e --model $(MODEL) --stories tests --fail-on-prediction-errors --out results
 
 clean:
 	rm -rf models results .pytest_cache

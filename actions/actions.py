@@ -109,8 +109,11 @@ class ActionShowMenu(Action):
         return []
 
 
-class StepAction(Action):
-    """Step-by-step mode: moves the `step` slot by `delta` and shows that step."""
+class StepAction:
+    """Step-by-step mode: moves the `step` slot by `delta` and shows that step.
+
+    A mixin rather than an Action, so the SDK does not register it as an action.
+    """
 
     action_name = ""
     delta = 0
@@ -154,7 +157,7 @@ class StepAction(Action):
         return [SlotSet("step", float(index))]
 
 
-class ActionStepByStep(StepAction):
+class ActionStepByStep(StepAction, Action):
     """Starts the current guide (or the one named in the button) at step 1."""
 
     action_name = "action_step_by_step"
@@ -163,17 +166,17 @@ class ActionStepByStep(StepAction):
         return 0
 
 
-class ActionNextStep(StepAction):
+class ActionNextStep(StepAction, Action):
     action_name = "action_next_step"
     delta = 1
 
 
-class ActionRepeatStep(StepAction):
+class ActionRepeatStep(StepAction, Action):
     action_name = "action_repeat_step"
     delta = 0
 
 
-class ActionPreviousStep(StepAction):
+class ActionPreviousStep(StepAction, Action):
     action_name = "action_previous_step"
     delta = -1
 

@@ -12,6 +12,8 @@ import urllib.request
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
 MODEL = ROOT / "models" / "vssid.tar.gz"
+# Shared by the test action servers and the endpoints the test bots use.
+ACTION_TOKEN = "test-action-token"
 
 
 def free_port() -> int:
@@ -63,8 +65,9 @@ class Service:
 
 
 def action_server(port: int, log_dir: pathlib.Path) -> Service:
-    args = [str(BIN / "rasa"), "run", "actions", "--port", str(port)]
-    return Service("actions", args, log_dir).start(f"http://127.0.0.1:{port}/health")
+    args = [str(BIN / "python"), "-m", "actions.server", "--port", str(port)]
+    env = {"ACTION_SERVER_TOKEN": ACTION_TOKEN}
+    return Service("actions", args, log_dir, env).start(f"http://127.0.0.1:{port}/health")
 
 
 def rasa_server(
@@ -96,7 +99,8 @@ def write_endpoints(
             f"  db: {path.parent / 'rasa.db'}\n"
         )
     path.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n{tracker_store}',
+        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
+        f'  headers:\n    Authorization: "Bearer {ACTION_TOKEN}"\n{tracker_store}',
         encoding="utf-8",
     )
     return path
