@@ -1,0 +1,218 @@
+"""Pure parts of the evaluation: the eval set, the metrics and the guide matcher.
+
+No Rasa import here, so tests/test_evaluate.py runs in a blink. Predictions
+are `Prediction`s; gold labels come from eval/messages.yml (see eval/README.md).
+"""
+
+from __future__ import annotations
+
+import pathlib
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+EVAL_SET = ROOT / "eval" / "messages.yml"
+CATEGORIES = ("accented", "no_diacritics", "abbreviation", "long", "english", "out_of_scope")
+OUT_OF_SCOPE = "out_of_scope"
+FALLBACK = "nlu_fallback"
+# What the bot does with these two: decline (out of scope) or ask "did you mean…".
+REFUSED = frozenset({OUT_OF_SCOPE, FALLBACK})
+
+
+@dataclass(frozen=True)
+class Message:
+    text: str
+    intent: str
+    category: str
+    os: str | None = None
+    guide: str | None = None
+
+
+@dataclass(frozen=True)
+class Prediction:
+    intent: str
+    confidence: float | None = None
+    os: frozenset[str] = field(default_factory=frozenset)  # `os` entity values found
+
+
+def load_messages(path: pathlib.Path = EVAL_SET) -> list[Message]:
+    with open(path, encoding="utf-8") as f:
+        entries = yaml.safe_load(f)["messages"]
+    return [
+        Message(
+            unicodedata.normalize("NFC", e["text"]),
+            e["intent"],
+            e["category"],
+            e.get("os"),
+            e.get("guide"),
+        )
+        for e in entries
+    ]
+
+
+def accuracy(gold: Sequence[str], pred: Sequence[str]) -> float:
+    return sum(g == p for g, p in zip(gold, pred, strict=True)) / len(gold) if gold else 0.0
+
+
+def f1_by_label(gold: Sequence[str], pred: Sequence[str]) -> dict[str, float]:
+    """F1 of every gold label; a prediction outside the gold labels is just an error."""
+    tp, fp, fn = Counter(), Counter(), Counter()
+    for g, p in zip(gold, pred, strict=True):
+        if g == p:
+            tp[g] += 1
+        else:
+            fn[g] += 1
+            fp[p] += 1
+    return {label: _f1(tp[label], fp[label], fn[label]) for label in sorted(set(gold))}
+
+
+def macro_f1(gold: Sequence[str], pred: Sequence[str]) -> float:
+    """Unweighted mean F1 over the labels present in `gold`."""
+    scores = f1_by_label(gold, pred)
+    return sum(scores.values()) / len(scores) if scores else 0.0
+
+
+def _f1(tp: int, fp: int, fn: int) -> float:
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+@dataclass(frozen=True)
+class Scores:
+    n: int
+    accuracy: float
+    macro_f1: float
+
+
+def intent_scores(messages: Sequence[Message], preds: Sequence[Prediction]) -> dict[str, Scores]:
+    """Intent accuracy and macro F1 overall ("all") and per category."""
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, m in enumerate(messages):
+        groups["all"].append(i)
+        groups[m.category].append(i)
+    out = {}
+    for name in ("all", *CATEGORIES, *sorted(set(groups) - {"all", *CATEGORIES})):
+        if name in groups:
+            gold = [messages[i].intent for i in groups[name]]
+            pred = [preds[i].intent for i in groups[name]]
+            out[name] = Scores(len(gold), accuracy(gold, pred), macro_f1(gold, pred))
+    return out
+
+
+@dataclass(frozen=True)
+class EntityScores:
+    tp: int
+    fp: int
+    fn: int
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+    @property
+    def f1(self) -> float:
+        return _f1(self.tp, self.fp, self.fn)
+
+
+def os_scores(messages: Sequence[Message], preds: Sequence[Prediction]) -> EntityScores:
+    """Micro P/R/F1 of the `os` value per message (a value found twice counts once)."""
+    tp = fp = fn = 0
+    for m, p in zip(messages, preds, strict=True):
+        gold = {m.os} if m.os else set()
+        tp += len(gold & p.os)
+        fp += len(p.os - gold)
+        fn += len(gold - p.os)
+    return EntityScores(tp, fp, fn)
+
+
+@dataclass(frozen=True)
+class Refusals:
+    oos_n: int
+    oos_recall: float  # out-of-scope messages the bot declines or asks to rephrase
+    oos_recall_strict: float  # … predicted exactly out_of_scope
+    in_scope_n: int
+    wrongly_refused: float  # in-scope messages predicted out_of_scope or nlu_fallback
+
+
+def refusals(messages: Sequence[Message], preds: Sequence[Prediction]) -> Refusals:
+    oos = [p.intent for m, p in zip(messages, preds, strict=True) if m.intent == OUT_OF_SCOPE]
+    ins = [p.intent for m, p in zip(messages, preds, strict=True) if m.intent != OUT_OF_SCOPE]
+
+    def share(items: list[str], labels: Iterable[str]) -> float:
+        labels = set(labels)
+        return sum(i in labels for i in items) / len(items) if items else 0.0
+
+    return Refusals(
+        len(oos), share(oos, REFUSED), share(oos, {OUT_OF_SCOPE}), len(ins), share(ins, REFUSED)
+    )
+
+
+def confusion(gold: Sequence[str], pred: Sequence[str]) -> tuple[list[str], list[list[int]]]:
+    """Labels (gold ones first, then predicted-only ones) and counts[gold][pred]."""
+    labels = sorted(set(gold)) + sorted(set(pred) - set(gold))
+    index = {label: i for i, label in enumerate(labels)}
+    counts = [[0] * len(labels) for _ in labels]
+    for g, p in zip(gold, pred, strict=True):
+        counts[index[g]][index[p]] += 1
+    return labels, counts
+
+
+# --- end-to-end: which guide did the bot answer with? ---
+
+
+def _squash(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+class GuideMatcher:
+    """Recognises the guides and topic answers of actions/content.yml in bot replies.
+
+    Keys are the `guide` values of eval/messages.yml: a topic with `by_os`
+    (install) is its platform question, each of its platform guides is that
+    guide's title; a topic with `guides` needs every guide title (register:
+    both ways); a text topic needs its whole text. A reply is right when it
+    shows the expected key and no other.
+    """
+
+    def __init__(self, markers: dict[str, list[str]]):
+        self.markers = {key: [_squash(m) for m in ms] for key, ms in markers.items()}
+
+    @classmethod
+    def from_content(cls, content) -> GuideMatcher:
+        """`content` is an actions.content.Content."""
+        markers: dict[str, list[str]] = {}
+        for intent, topic in content.topics.items():
+            key = intent.removeprefix("ask_")
+            if "by_os" in topic:
+                markers[key] = [topic["ask_os"]]
+                for guide_id in topic["by_os"].values():
+                    markers[guide_id] = [content.guides[guide_id]["title"]]
+            elif topic.get("guides"):
+                markers[key] = [content.guides[g]["title"] for g in topic["guides"]]
+            else:
+                markers[key] = [content.topic_text(intent)]
+        return cls(markers)
+
+    def detect(self, replies: Sequence[dict]) -> set[str]:
+        """Keys whose markers all appear in the text of the bot's replies."""
+        text = _squash("\n".join(r.get("text") or "" for r in replies))
+        return {key for key, ms in self.markers.items() if all(m in text for m in ms)}
+
+    def is_right(self, expected: str, replies: Sequence[dict]) -> bool:
+        return self.detect(replies) == {expected}
+
+
+def e2e_by_guide(results: Iterable[tuple[Message, bool]]) -> dict[str, tuple[int, float]]:
+    """(n, share right) overall ("all") and per expected guide."""
+    groups: dict[str, list[bool]] = defaultdict(list)
+    for m, ok in results:
+        groups["all"].append(ok)
+        groups[m.guide].append(ok)
+    return {k: (len(v), sum(v) / len(v)) for k, v in sorted(groups.items())}
