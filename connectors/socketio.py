@@ -1,0 +1,54 @@
+"""Rasa's socket.io channel with working `session_persistence`.
+
+Rasa 3.6's `session_request` handler calls `sio.enter_room()` without `await`.
+Since python-socketio 5.10 that method is a coroutine, so the socket never
+joins the room named after the session id and every reply to a persistent
+session is lost (Rasa issue 13027). This channel re-registers that one
+handler and awaits the call; everything else is Rasa's own code.
+
+credentials.yml:
+    connectors.socketio.SocketIOInput:
+      user_message_evt: user_uttered
+      bot_message_evt: bot_uttered
+      session_persistence: true
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
+from sanic import Blueprint
+
+# Session ids become tracker keys: accept what this channel hands out (uuid4
+# hex) and other plain ids, mint a new one for anything else.
+VALID_SESSION_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
+class SocketIOInput(RasaSocketIOInput):
+    @classmethod
+    def name(cls) -> str:
+        # Same name as Rasa's channel: trackers and analytics see "socketio".
+        return "socketio"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        blueprint = super().blueprint(on_new_message)
+        sio = self.sio
+
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: str, data: dict | None) -> None:
+            session_id = (data or {}).get("session_id")
+            if not (isinstance(session_id, str) and VALID_SESSION_ID.fullmatch(session_id)):
+                session_id = uuid.uuid4().hex
+            if self.session_persistence:
+                joined = sio.enter_room(sid, session_id, namespace=self.namespace)
+                if inspect.isawaitable(joined):  # a coroutine since python-socketio 5.10
+                    await joined
+            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+
+        return blueprint

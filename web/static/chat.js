@@ -1,0 +1,259 @@
+// The VssID chat widget: talks to Rasa's socketio channel.
+//
+// Protocol (rasa/core/channels/socketio.py): on connect the page emits
+// `session_request {session_id}`, the server answers `session_confirm <id>`;
+// the page sends `user_uttered {message, session_id}` and receives
+// `bot_uttered {text, quick_replies|buttons, attachment}`. With
+// `session_persistence: true` the server routes replies to the session id, so
+// keeping that id in localStorage lets a reload continue the conversation; the
+// page keeps its own transcript only to show the history again.
+//
+// Every text from the user or the bot goes into the page as text nodes
+// (textContent, createTextNode); links are <a> elements built from URL matches.
+"use strict";
+
+(() => {
+  const SESSION_KEY = "vssid-chat.session";
+  const TRANSCRIPT_KEY = "vssid-chat.transcript";
+  const MAX_TRANSCRIPT = 200;
+  const TYPING_TIMEOUT_MS = 20000;
+  // ?server= is for development and tests only: on a public page it would let
+  // a crafted link point the page at someone else's bot.
+  const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
+  // http(s) URLs, and Vietnamese hotlines such as "1900 9068" (tap to call).
+  const LINKS = /(https?:\/\/[^\s<>"“”]+)|(\b1[89]00[ .]?\d{4}\b)/g;
+  const TRAILING_PUNCTUATION = /[.,;:!?)\]}'’]+$/;
+  // "Bước 2." / "Bước 2/4" at the start of a line: shown in bold so that older
+  // readers find their place in a step list.
+  const STEP_LABEL = /^Bước \d+(?:\/\d+)?\.?/;
+
+  const log = document.getElementById("log");
+  const form = document.getElementById("composer");
+  const input = document.getElementById("text");
+  const sendButton = document.getElementById("send");
+  const typing = document.getElementById("typing");
+  const status = document.getElementById("status");
+
+  // localStorage throws in some private modes: the chat then simply forgets.
+  const store = {
+    get(key, fallback) {
+      try {
+        const value = localStorage.getItem(key);
+        return value === null ? fallback : JSON.parse(value);
+      } catch {
+        return fallback;
+      }
+    },
+    set(key, value) {
+      try {
+        localStorage.setItem(key, JSON.stringify(value));
+      } catch {
+        /* storage full or disabled */
+      }
+    },
+    clear() {
+      try {
+        localStorage.removeItem(SESSION_KEY);
+        localStorage.removeItem(TRANSCRIPT_KEY);
+      } catch {
+        /* nothing to clear */
+      }
+    },
+  };
+
+  function botUrl() {
+    const config = window.VSSID_CHAT || {};
+    const param = new URLSearchParams(location.search).get("server");
+    const candidate = param && LOOPBACK.has(location.hostname) ? param : config.server;
+    try {
+      const url = new URL(candidate, location.href);
+      if (candidate && (url.protocol === "http:" || url.protocol === "https:")) return url;
+    } catch {
+      /* not a URL: use the default */
+    }
+    return new URL(`${location.protocol}//${location.hostname}:5005`);
+  }
+
+  // Adds a second CSP that allows connections only to this site and the bot.
+  function restrictConnections(bot) {
+    const ws = `${bot.protocol === "https:" ? "wss:" : "ws:"}//${bot.host}`;
+    const meta = document.createElement("meta");
+    meta.httpEquiv = "Content-Security-Policy";
+    meta.content = `connect-src 'self' ${bot.origin} ${ws}`;
+    document.head.appendChild(meta);
+  }
+
+  // Text with clickable links, built node by node: never parsed as HTML.
+  function richText(container, text) {
+    let last = 0;
+    for (const match of text.matchAll(LINKS)) {
+      let [found, url] = match;
+      if (url) found = url.replace(TRAILING_PUNCTUATION, "");
+      container.append(text.slice(last, match.index));
+      const link = document.createElement("a");
+      link.textContent = found;
+      link.href = url ? found : `tel:${found.replace(/\D/g, "")}`;
+      if (url) {
+        link.target = "_blank";
+        link.rel = "noopener noreferrer";
+      }
+      container.append(link);
+      last = match.index + found.length;
+    }
+    container.append(text.slice(last));
+  }
+
+  // One block per line: a step list keeps its line breaks, with room between
+  // steps.
+  function lines(container, text) {
+    for (const line of text.split("\n")) {
+      const block = document.createElement("span");
+      block.className = "line";
+      const label = line.match(STEP_LABEL);
+      if (label) {
+        const strong = document.createElement("strong");
+        strong.textContent = label[0];
+        block.append(strong);
+      }
+      richText(block, line.slice(label ? label[0].length : 0));
+      container.append(block);
+    }
+  }
+
+  function removeQuickReplies() {
+    for (const group of log.querySelectorAll(".quick-replies")) group.remove();
+  }
+
+  function quickReplies(buttons) {
+    const group = document.createElement("div");
+    group.className = "quick-replies";
+    for (const { title, payload } of buttons) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = title;
+      button.dataset.payload = payload || title;
+      group.append(button);
+    }
+    return group;
+  }
+
+  function render({ who, text, buttons }) {
+    const row = document.createElement("div");
+    row.className = `msg ${who}`;
+    const bubble = document.createElement("p");
+    bubble.className = "bubble";
+    lines(bubble, text);
+    row.append(bubble);
+    if (buttons && buttons.length) row.append(quickReplies(buttons));
+    log.append(row);
+    // A long step list is read from its first line, a short reply with its buttons.
+    row.scrollIntoView({ block: row.offsetHeight > log.clientHeight ? "start" : "end" });
+  }
+
+  const transcript = store.get(TRANSCRIPT_KEY, []);
+
+  function remember(entry) {
+    transcript.push(entry);
+    transcript.splice(0, transcript.length - MAX_TRANSCRIPT);
+    store.set(TRANSCRIPT_KEY, transcript);
+  }
+
+  // History after a reload; only the choices offered since the user's last
+  // message stay clickable, as they were before the reload.
+  function restore() {
+    const lastUser = transcript.map((entry) => entry.who).lastIndexOf("user");
+    if (lastUser >= 0) removeQuickReplies();
+    transcript.forEach((entry, index) =>
+      render(index > lastUser ? entry : { ...entry, buttons: [] })
+    );
+  }
+
+  let typingTimer;
+  function setTyping(on) {
+    typing.hidden = !on;
+    clearTimeout(typingTimer);
+    if (on) {
+      typingTimer = setTimeout(() => setTyping(false), TYPING_TIMEOUT_MS);
+    }
+  }
+
+  let socket;
+  let sessionId = store.get(SESSION_KEY, null);
+  let ready = false;
+
+  function setReady(value, message) {
+    ready = value;
+    input.disabled = sendButton.disabled = !value;
+    status.textContent = message;
+    status.hidden = value;
+  }
+
+  function send(message, shown) {
+    if (!ready || !message.trim()) return;
+    removeQuickReplies();
+    const entry = { who: "user", text: shown || message };
+    render(entry);
+    remember(entry);
+    socket.emit("user_uttered", { message, session_id: sessionId });
+    setTyping(true);
+  }
+
+  function receive(message) {
+    setTyping(false);
+    const buttons = (message.quick_replies || message.buttons || [])
+      .filter((b) => b && typeof b.title === "string")
+      .map((b) => ({ title: b.title, payload: String(b.payload || b.title) }));
+    let text = typeof message.text === "string" ? message.text : "";
+    const src = message.attachment && message.attachment.payload && message.attachment.payload.src;
+    if (typeof src === "string") text += (text ? "\n" : "") + src;
+    if (!text && !buttons.length) return;
+    const entry = { who: "bot", text, buttons };
+    render(entry);
+    remember(entry);
+  }
+
+  function connect() {
+    const bot = botUrl();
+    restrictConnections(bot);
+    const config = window.VSSID_CHAT || {};
+    // WebSocket only: it needs no CORS set-up on the Rasa server, unlike
+    // socket.io's long-polling requests from another port.
+    socket = io(bot.origin, { path: config.path || "/socket.io", transports: ["websocket"] });
+    socket.on("connect", () => socket.emit("session_request", { session_id: sessionId }));
+    socket.on("session_confirm", (id) => {
+      const confirmed = typeof id === "string" ? id : id && id.session_id;
+      if (sessionId && confirmed !== sessionId) {
+        // The server started a new conversation: the old history is not its.
+        transcript.length = 0;
+        store.set(TRANSCRIPT_KEY, transcript);
+      }
+      sessionId = confirmed;
+      store.set(SESSION_KEY, sessionId);
+      setReady(true, "");
+    });
+    socket.on("bot_uttered", receive);
+    socket.on("disconnect", () => setReady(false, "Mất kết nối, đang thử kết nối lại…"));
+    socket.on("connect_error", () =>
+      setReady(false, "Chưa kết nối được với trợ lý, đang thử lại…")
+    );
+  }
+
+  log.addEventListener("click", (event) => {
+    const button = event.target.closest(".quick-replies button");
+    if (button) send(button.dataset.payload, button.textContent);
+  });
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = input.value;
+    if (!ready || !text.trim()) return;
+    input.value = "";
+    send(text);
+  });
+  document.getElementById("restart").addEventListener("click", () => {
+    store.clear();
+    location.reload();
+  });
+
+  restore();
+  connect();
+})();
