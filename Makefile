@@ -5,9 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 RASA := $(BIN)/rasa
 MODEL := models/vssid.tar.gz
+WEB_VENDOR := web/static/vendor/socket.io.min.js
 TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml data/nlu/*.yml components/*.py)
 
-.PHONY: install train run shell test validate lint format eval bench clean
+.PHONY: install train web run shell test validate lint format eval bench clean
 
 install: $(VENV)/.installed
 
@@ -24,7 +25,13 @@ $(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
 	$(RASA) train --fixed-model-name vssid --out models
 	touch $@
 
-run: install train
+# The chat page's only dependency, socket.io-client, comes from npm.
+web: $(WEB_VENDOR)
+
+$(WEB_VENDOR): web/package.json web/package-lock.json
+	scripts/web-build.sh
+
+run: install train web
 	scripts/run.sh
 
 shell: install train
@@ -41,9 +48,9 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: install train validate lint
+test: install train web validate lint
 	$(BIN)/python -m pytest -q tests
 	ACTION_SERVER_TOKEN=unused $(RASA) test core --e2e --model $(MODEL) --stories tests --fail-on-prediction-errors --out results
 
 clean:
-	rm -rf models results .pytest_cache
+	rm -rf models results .pytest_cache web/node_modules web/static/vendor

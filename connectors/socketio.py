@@ -3,8 +3,11 @@
 Rasa 3.6's `session_request` handler calls `sio.enter_room()` without `await`.
 Since python-socketio 5.10 that method is a coroutine, so the socket never
 joins the room named after the session id and every reply to a persistent
-session is lost (Rasa issue 13027). This channel re-registers that one
-handler and awaits the call; everything else is Rasa's own code.
+session is lost (Rasa issue 13027). This channel re-registers that
+handler and awaits the call. It also re-registers the message handler, which
+in Rasa fails silently on anything but a well-formed message: here a bad
+payload, an invalid session id, empty or overlong text get a polite reply
+(connectors/guard.py), and a tracker store outage gets the apology.
 
 credentials.yml:
     connectors.socketio.SocketIOInput:
@@ -23,7 +26,12 @@ from typing import Any
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
+from rasa.core.channels.socketio import SocketIOOutput
 from sanic import Blueprint
+
+from actions.content import load
+from addons.tracker_store import TrackerStoreUnavailable
+from connectors import guard
 
 # Session ids become tracker keys: accept what this channel hands out (uuid4
 # hex) and other plain ids, mint a new one for anything else.
@@ -50,5 +58,34 @@ class SocketIOInput(RasaSocketIOInput):
                 if inspect.isawaitable(joined):  # a coroutine since python-socketio 5.10
                     await joined
             await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def handle_message(sid: str, data: Any) -> None:
+            output = SocketIOOutput(sio, self.bot_message_evt)
+            data = data if isinstance(data, dict) else {}
+            sender_id = sid
+            if self.session_persistence:
+                sender_id = data.get("session_id")
+                if not (isinstance(sender_id, str) and VALID_SESSION_ID.fullmatch(sender_id)):
+                    await output.send_text_message(sid, load().message("session_invalid"))
+                    return
+            text = data.get("message")
+            text = guard.clean_text(text) if isinstance(text, str) else ""
+            reply = guard.precheck(text)
+            if reply:
+                await output.send_text_message(sender_id, reply)
+                return
+            metadata = data.get(self.metadata_key)
+            message = UserMessage(
+                text,
+                output,
+                sender_id,
+                input_channel=self.name(),
+                metadata=metadata if isinstance(metadata, dict) else None,
+            )
+            try:
+                await on_new_message(message)
+            except TrackerStoreUnavailable:
+                await output.send_text_message(sender_id, load().message("action_server_down"))
 
         return blueprint

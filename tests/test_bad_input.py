@@ -86,3 +86,52 @@ def test_the_server_keeps_serving_and_loses_nothing(webhook, rasa_server, log_di
     status, replies = post_json(webhook, {"sender": user, "message": "tiếp"})
     assert status == 200 and "Bước 3/4" in text_of(replies)
     assert "Traceback" not in (log_dir / "rasa.log").read_text(errors="replace")
+
+
+async def socket_replies(url: str, payloads: list, wait: float = 8.0) -> list[list[str]]:
+    """Sends each payload as user_uttered on one socket; returns the replies to each."""
+    import asyncio
+
+    import socketio
+
+    client = socketio.AsyncClient()
+    received: asyncio.Queue = asyncio.Queue()
+    confirmed: asyncio.Future = asyncio.get_running_loop().create_future()
+    client.on("bot_uttered", lambda data: received.put_nowait(data.get("text", "")))
+    client.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
+    # Long-polling: the websocket transport of python-engineio needs a newer aiohttp.
+    await client.connect(url, transports=["polling"])
+    await client.emit("session_request", {"session_id": None})
+    session_id = await asyncio.wait_for(confirmed, wait)
+    results = []
+    try:
+        for payload in payloads:
+            if isinstance(payload, dict) and payload.get("session_id") == "SESSION":
+                payload = {**payload, "session_id": session_id}
+            await client.emit("user_uttered", payload)
+            first = await asyncio.wait_for(received.get(), wait)
+            await asyncio.sleep(0.3)
+            rest = []
+            while not received.empty():
+                rest.append(received.get_nowait())
+            results.append([first, *rest])
+    finally:
+        await client.disconnect()
+    return results
+
+
+async def test_socketio_bad_input_gets_polite_replies(rasa_server):
+    cases = [
+        ({"session_id": "SESSION", "message": ""}, "chưa nhận được nội dung"),
+        ({"session_id": "SESSION", "message": None}, "chưa nhận được nội dung"),
+        ({"session_id": "SESSION", "message": 42}, "chưa nhận được nội dung"),
+        ({"session_id": "SESSION", "message": "x" * 100_000}, "dài quá 1.000 ký tự"),
+        ({"session_id": "s" * 10_000, "message": "xin chào"}, "không hợp lệ"),
+        ({"message": "xin chào"}, "không hợp lệ"),
+        ("just a string", "không hợp lệ"),
+        ({"session_id": "SESSION", "message": "<script>alert(1)</script>", "metadata": "{"}, "chưa hiểu"),
+        ({"session_id": "SESSION", "message": "doi mat khau vssid"}, "Hoàn tất"),
+    ]
+    replies = await socket_replies(rasa_server.url, [payload for payload, _ in cases])
+    for (payload, expected), got in zip(cases, replies):
+        assert any(expected in text for text in got), (payload, got)
