@@ -129,9 +129,12 @@ async def test_socketio_bad_input_gets_polite_replies(rasa_server):
         ({"session_id": "s" * 10_000, "message": "xin chào"}, "không hợp lệ"),
         ({"message": "xin chào"}, "không hợp lệ"),
         ("just a string", "không hợp lệ"),
-        ({"session_id": "SESSION", "message": "<script>alert(1)</script>", "metadata": "{"}, "chưa hiểu"),
+        (
+            {"session_id": "SESSION", "message": "<script>alert(1)</script>", "metadata": "{"},
+            "chưa hiểu",
+        ),
         ({"session_id": "SESSION", "message": "doi mat khau vssid"}, "Hoàn tất"),
     ]
     replies = await socket_replies(rasa_server.url, [payload for payload, _ in cases])
-    for (payload, expected), got in zip(cases, replies):
+    for (payload, expected), got in zip(cases, replies, strict=True):
         assert any(expected in text for text in got), (payload, got)
