@@ -1,0 +1,18 @@
+# The action server (python -m actions.server: token check in front of rasa_sdk).
+# Build context: the repository root.
+FROM rasa/rasa-sdk:3.6.2
+
+WORKDIR /app
+USER root
+# actions/content.py reads content.yml with PyYAML, which the SDK image lacks;
+# same version as the project's virtualenv.
+RUN pip install --no-cache-dir PyYAML==6.0.4
+COPY --chown=1001:0 actions ./actions
+USER 1001
+
+# actions.server listens on 127.0.0.1 unless told otherwise; here the bots
+# reach it over the compose network. It still requires ACTION_SERVER_TOKEN.
+ENV ACTION_SERVER_HOST=0.0.0.0
+EXPOSE 5055
+ENTRYPOINT ["python", "-m", "actions.server"]
+CMD ["--port", "5055"]
