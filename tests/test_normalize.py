@@ -46,3 +46,35 @@ def test_tokenizer_offsets_point_into_the_original_text():
     assert text[iphone.start : iphone.end] == "iPhone"
     for token in tokens:
         assert 0 <= token.start < token.end <= len(text)
+
+
+def test_vocabulary_gate_zeroes_messages_of_unseen_words(tmp_path):
+    from rasa.engine.graph import ExecutionContext
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from components.vocabulary_gate import VocabularyGate
+
+    tokenizer = VietnameseTokenizer(VietnameseTokenizer.get_default_config())
+    examples = [Message(data={"text": "đổi mật khẩu", "intent": "ask_change_password"})]
+    tokenizer.process_training_data(TrainingData(examples))
+    storage, resource = LocalModelStorage(tmp_path), Resource("gate")
+    context = ExecutionContext(graph_schema=None, node_name="gate")
+    gate = VocabularyGate.create({}, storage, resource, context)
+    gate.train(TrainingData(examples))
+    gate = VocabularyGate.load({}, storage, resource, context)
+
+    def parsed(text):
+        message = Message(data={"text": text})
+        tokenizer.process([message])
+        message.set("intent", {"name": "greet", "confidence": 0.8})
+        message.set("intent_ranking", [{"name": "greet", "confidence": 0.8}])
+        return gate.process([message])[0]
+
+    unseen = parsed("qwxz plmk")
+    assert unseen.get("intent")["confidence"] == 0.0 and unseen.get("intent_ranking") == []
+    known = parsed("doi mk")  # folds to "doi mat khau", all seen
+    assert known.get("intent")["confidence"] == 0.8
+    payload = parsed("/greet")
+    assert payload.get("intent")["confidence"] == 0.8
