@@ -29,6 +29,8 @@ import tempfile
 import time
 import urllib.request
 
+import yaml
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
 MODEL = ROOT / "models" / "vssid.tar.gz"
@@ -131,6 +133,25 @@ class Proc:
     def kill(self) -> None:
         """SIGKILL: a crash, no chance to clean up (the tests' replica failure)."""
         self.stop(signal.SIGKILL)
+
+
+def action_server(port: int, token: str, log_dir: pathlib.Path) -> Proc:
+    """The action server (token-checked rasa_sdk), started and healthy."""
+    args = [str(BIN / "python"), "-m", "actions.server", "--port", str(port)]
+    env = {**os.environ, "ACTION_SERVER_TOKEN": token}
+    proc = Proc("actions", args, log_dir, env=env)
+    return proc.start(lambda: http_ok(f"http://127.0.0.1:{port}/health"))
+
+
+def rasa_server(name: str, port: int, endpoints: pathlib.Path, log_dir: pathlib.Path, env=None):
+    """`rasa run` on 127.0.0.1 with the repo's model and credentials.yml (not started)."""
+    if not MODEL.exists():
+        raise RuntimeError(f"no trained model at {MODEL}: run `make train`")
+    args = [
+        str(BIN / "rasa"), "run", "--model", str(MODEL), "--interface", "127.0.0.1",
+        "--port", str(port), "--endpoints", str(endpoints), "--credentials", str(CREDENTIALS),
+    ]  # fmt: skip
+    return Proc(name, args, log_dir, env={**os.environ, **(env or {})})
 
 
 class Cluster:
@@ -279,25 +300,16 @@ class Cluster:
     # Action server and Rasa replicas ----------------------------------------
 
     def start_actions(self) -> None:
-        port = self.ports["actions"]
-        args = [str(BIN / "python"), "-m", "actions.server", "--port", str(port)]
-        env = {**os.environ, "ACTION_SERVER_TOKEN": self.env["ACTION_SERVER_TOKEN"]}
-        self.actions = Proc("actions", args, self.log_dir, env=env)
-        self.actions.start(lambda: http_ok(f"http://127.0.0.1:{port}/health"))
+        self.actions = action_server(
+            self.ports["actions"], self.env["ACTION_SERVER_TOKEN"], self.log_dir
+        )
 
     def replica(self, index: int) -> Proc:
         port = self.ports["rasa"][index]
-        args = [
-            str(BIN / "rasa"), "run", "--model", str(MODEL), "--interface", "127.0.0.1",
-            "--port", str(port), "--endpoints", str(ENDPOINTS), "--credentials", str(CREDENTIALS),
-        ]  # fmt: skip
-        env = {**os.environ, **self.env}
-        return Proc(f"rasa-{index + 1}", args, self.log_dir, env=env)
+        return rasa_server(f"rasa-{index + 1}", port, ENDPOINTS, self.log_dir, self.env)
 
     def start_replicas(self) -> None:
         """Starts all replicas at once: loading the model is the slow part."""
-        if not MODEL.exists():
-            raise RuntimeError(f"no trained model at {MODEL}: run `make train`")
         self.replicas = [self.replica(i).launch() for i in range(len(self.ports["rasa"]))]
         for proc, url in zip(self.replicas, self.replica_urls, strict=True):
             proc.wait(lambda url=url: http_ok(url + "/"), timeout=240)
@@ -374,6 +386,47 @@ http {{
                 proc.stop()
         if self.postgres:
             self.stop_postgres()
+        if self.data:
+            shutil.rmtree(self.data, ignore_errors=True)
+
+
+class SingleMachine:
+    """The default profile as `make run` starts it (endpoints.yml: SQLite,
+    in-memory locks, one Rasa process, the action server), on free loopback
+    ports with the database in a temporary directory: for soak runs
+    (scripts/loadgen.py --spawn)."""
+
+    def __init__(self, log_dir: pathlib.Path):
+        self.log_dir = pathlib.Path(log_dir)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.ports = {"actions": free_port(), "rasa": free_port()}
+        self.url = f"http://127.0.0.1:{self.ports['rasa']}"
+        self.data: pathlib.Path | None = None
+        self.actions = self.rasa = None
+
+    def start(self) -> SingleMachine:
+        self.data = pathlib.Path(tempfile.mkdtemp(prefix="vssid-single-"))
+        token = secrets.token_urlsafe(24)
+        # endpoints.yml as it is, but with this run's port, token and database.
+        endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))
+        endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{self.ports['actions']}/webhook"
+        endpoints["action_endpoint"]["headers"] = {"Authorization": f"Bearer {token}"}
+        endpoints["tracker_store"]["db"] = str(self.data / "rasa.db")
+        path = self.data / "endpoints.yml"
+        path.write_text(yaml.safe_dump(endpoints, allow_unicode=True), encoding="utf-8")
+        try:
+            self.actions = action_server(self.ports["actions"], token, self.log_dir)
+            self.rasa = rasa_server("rasa", self.ports["rasa"], path, self.log_dir)
+            self.rasa.start(lambda: http_ok(self.url + "/"), timeout=240)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        for proc in (self.rasa, self.actions):
+            if proc:
+                proc.stop()
         if self.data:
             shutil.rmtree(self.data, ignore_errors=True)
 

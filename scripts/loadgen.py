@@ -15,6 +15,10 @@ peak, end, growth).
 
     .venv/bin/python scripts/loadgen.py --url http://127.0.0.1:5005 \
         --concurrency 20 --duration 600 --pid <rasa pid>
+
+With --spawn it starts the single-machine bot itself (endpoints.yml: SQLite,
+on free ports, database in a temporary directory), samples its Rasa process
+and stops it afterwards: the soak run of docs/soak.md.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import argparse
 import asyncio
 import dataclasses
 import json
+import pathlib
 import sys
 import time
 import uuid
@@ -184,7 +189,7 @@ def summarise(results: list[Turn], elapsed: float, rss: dict, warmup: float) -> 
         "ok": sum(t.ok for t in results),
         "errors": sum(t.status != 200 for t in results),
         "lost_replies": sum(t.lost for t in results),
-        "wrong_replies": sum(t.status == 200 and t.reply and not t.ok for t in results),
+        "wrong_replies": sum(t.status == 200 and bool(t.reply) and not t.ok for t in results),
         "conversations": len({t.sender for t in results}),
         "elapsed_s": round(elapsed, 1),
         "throughput_rps": round(len(answered) / elapsed, 2) if elapsed else 0.0,
@@ -249,20 +254,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample-every", type=float, default=5.0, help="seconds")
     parser.add_argument("--warmup", type=float, default=60.0, help="seconds before growth")
     parser.add_argument("--json", help="also write the summary to this file")
+    parser.add_argument(
+        "--spawn", action="store_true", help="start the single-machine bot and load it"
+    )
+    parser.add_argument("--logs", default="logs/soak", help="its logs, with --spawn")
     args = parser.parse_args(argv)
 
-    summary, results = asyncio.run(
-        run(
-            args.url,
-            args.concurrency,
-            args.turns,
-            args.duration,
-            args.timeout,
-            pids=args.pid,
-            sample_every=args.sample_every,
-            warmup=args.warmup,
+    bot = None
+    if args.spawn:
+        sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
+        from scripts.cluster_stack import SingleMachine
+
+        bot = SingleMachine(pathlib.Path(args.logs)).start()
+        args.url, args.pid = bot.url, [*args.pid, bot.rasa.pid]
+        print(f"Bot at {bot.url}, Rasa pid {bot.rasa.pid}, logs in {args.logs}", file=sys.stderr)
+    try:
+        summary, results = asyncio.run(
+            run(
+                args.url,
+                args.concurrency,
+                args.turns,
+                args.duration,
+                args.timeout,
+                pids=args.pid,
+                sample_every=args.sample_every,
+                warmup=args.warmup,
+            )
         )
-    )
+    finally:
+        if bot:
+            bot.stop()
     for turn in [t for t in results if not t.ok][:10]:
         print(
             f"FAILED {turn.sender} #{turn.index} {turn.text!r}: status={turn.status} "

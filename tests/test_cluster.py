@@ -3,9 +3,10 @@ server, two Rasa replicas on endpoints-cluster.yml and nginx, all on loopback
 (scripts/cluster_stack.py, the same pieces `make cluster` runs).
 
 Needs Debian's redis-server, postgresql and nginx (.ci/run installs them).
-The cluster starts once for the module (about a minute: two models to load);
-the whole module takes about three minutes. The tests run in file order and
-the last one kills a replica. Select or skip them with `-m cluster`.
+The cluster starts once for the module (about 30 s: two models to load); the
+whole module takes about two minutes on a 2-CPU machine. The tests run in file
+order and the last one kills a replica. Tests that need the running cluster
+are marked `cluster` (`-m "not cluster"` leaves only the static checks).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import re
 import threading
 import time
 import unicodedata
+import urllib.error
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -175,6 +178,29 @@ def test_cluster_endpoints_load_in_rasa(monkeypatch):
     assert number_of_sanic_workers(endpoints.lock_store) == 2
 
 
+def test_loadgen_figures():
+    turns = [
+        loadgen.Turn("a", 0, "tiếp", "Bước 2/4", started=0.0, ended=0.5, status=200,
+                     reply="Bước 2/4: …"),
+        loadgen.Turn("a", 1, "tiếp", "Bước 3/4", started=1.0, ended=1.2, status=200, reply=""),
+        loadgen.Turn("b", 0, "tiếp", "Bước 2/4", started=0.0, ended=3.0, status=502),
+        loadgen.Turn("c", 0, "tiếp", "Bước 2/4", started=0.0, ended=1.0, status=200,
+                     reply="Bước 1/4"),
+    ]  # fmt: skip
+    rss = {7: [(0.0, 1000 * 1024), (30.0, 1100 * 1024), (90.0, 1111 * 1024)]}
+    summary = loadgen.summarise(turns, elapsed=2.0, rss=rss, warmup=30)
+    assert (summary["ok"], summary["errors"], summary["lost_replies"]) == (1, 1, 1)
+    assert summary["wrong_replies"] == 1 and summary["throughput_rps"] == 1.5
+    assert summary["latency_s"]["p50"] == 0.5 and summary["latency_s"]["max"] == 1.0
+    memory = summary["rss"]["7"]
+    assert (memory["start_mib"], memory["after_warmup_mib"], memory["peak_mib"]) == (
+        1000,
+        1100,
+        1111,
+    )
+    assert memory["growth_since_start_pct"] == 11.1 and memory["growth_after_warmup_pct"] == 1.0
+
+
 # The running cluster -------------------------------------------------------------
 
 
@@ -201,6 +227,19 @@ def test_nginx_spreads_one_conversation_over_both_replicas(cluster):
     used = upstreams_since(cluster, offset, expected=5)
     assert len(used) == 5
     assert set(used) == {url.removeprefix("http://") for url in cluster.replica_urls}
+
+
+@cluster_test
+def test_platform_webhooks_go_to_one_replica(cluster):
+    """Zalo/Messenger retries must reach the replica that remembers the message id."""
+    offset = access_log_size(cluster)
+    for path in ("facebook", "zalo", "facebook", "zalo"):
+        try:
+            urllib.request.urlopen(f"{cluster.url}/webhooks/{path}/webhook", timeout=10)
+        except urllib.error.HTTPError:
+            pass  # unconfigured channels answer 4xx/503 here; only the routing matters
+    used = upstreams_since(cluster, offset, expected=4)
+    assert used == [cluster.replica_urls[0].removeprefix("http://")] * 4
 
 
 @cluster_test
@@ -289,14 +328,14 @@ def test_redis_outage_is_an_http_error_then_conversations_continue(cluster):
 @cluster_test
 def test_a_replica_killed_under_load_loses_no_answered_turn(cluster):
     """Last test: it leaves one replica dead."""
-    # 20 users for 30 s; a user whose turn fails starts a new conversation.
+    # 12 users for 30 s; a user whose turn fails starts a new conversation.
     turns: list[loadgen.Turn] = []
     load = threading.Thread(
         target=lambda: asyncio.run(
             loadgen.run(
-                cluster.url, concurrency=20, duration=30, timeout=90, prefix="kill", results=turns
+                cluster.url, concurrency=12, duration=30, timeout=90, prefix="kill", results=turns
             )
-        )  # fmt: skip
+        )
     )
     load.start()
     deadline = time.monotonic() + 60
@@ -310,11 +349,16 @@ def test_a_replica_killed_under_load_loses_no_answered_turn(cluster):
     # Only the turns the dead replica was processing fail, with nginx's 502;
     # nothing after the kill fails, and no reply is wrong or lost.
     failed = [t for t in turns if not t.ok]
-    for turn in failed:
-        assert turn.status == 502 and turn.started < killed_at, (turn.status, turn.reply)
-    assert len(failed) <= 20
+
+    def show(t):
+        return (t.sender, t.index, t.text, t.status, round(t.started - killed_at, 2),
+                round(t.ended - killed_at, 2), t.reply[:50], t.error[:80])  # fmt: skip
+
+    unexpected = [show(t) for t in failed if t.status != 502 or t.started > killed_at]
+    assert not unexpected, f"{len(failed)} failed, unexpected: {unexpected}"
+    assert len(failed) <= 12
     after = [t for t in turns if t.started > killed_at]
-    assert len(after) >= 50 and all(t.ok for t in after)
+    assert len(after) >= 50, len(after)
 
     assert_history_kept(cluster, turns)
 
