@@ -1,0 +1,151 @@
+"""Pipeline variants of docs/nlu-variants.md: cross-validation and held-out figures.
+
+For each config in eval/configs/ (or those named on the command line):
+- 5-fold cross-validation on data/nlu with `rasa test nlu --cross-validation`
+  (numpy seeded first, so every variant gets the same folds);
+- an NLU model on all of data/nlu (training time) and its intent accuracy and
+  macro F1 on eval/messages.yml, overall and per category.
+Cross-validation results (eval/results/cv/<variant>/) and models
+(eval/models/variants/, keyed by a hash of config and data) are reused unless
+--cv or --retrain; the Markdown table for the doc is printed at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+import re
+import subprocess
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import yaml  # noqa: E402
+
+from scripts import eval_metrics as em  # noqa: E402
+from scripts.evaluate import BIN, ENV, rasa_parser, train_rasa  # noqa: E402
+
+CONFIGS = ROOT / "eval" / "configs"
+RESULTS = ROOT / "eval" / "results" / "variants"
+MODELS = ROOT / "eval" / "models" / "variants"
+VARIANTS = {
+    "default": "(a) rasa init default (DIET)",
+    "ours": "(b) ours (config.yml)",
+    "no_normalisation": "(c) ours, WhitespaceTokenizer",
+    "ours_diet": "(d) ours, DIET instead of LR",
+    "pyvi": "(e) ours + pyvi segmentation",
+}
+FOLDS = 5
+# `rasa` with numpy's global seed fixed: StratifiedKFold(shuffle=True) in
+# rasa.nlu.test.generate_folds has no seed of its own.
+SEEDED_RASA = (
+    "import sys, numpy; numpy.random.seed(0); sys.argv[0] = 'rasa'; "
+    "from rasa.__main__ import main; main()"
+)
+
+
+def cv_command(variant: str) -> list[str]:
+    return [
+        "test", "nlu", "--nlu", "data/nlu", "--cross-validation", "--folds", str(FOLDS),
+        "--config", f"eval/configs/{variant}.yml", "--out", f"eval/results/cv/{variant}",
+    ]  # fmt: skip
+
+
+def cross_validate(variant: str, force: bool) -> dict:
+    out = ROOT / "eval" / "results" / "cv" / variant
+    summary = out / "summary.json"
+    if summary.exists() and not force:
+        return json.loads(summary.read_text())
+    out.mkdir(parents=True, exist_ok=True)
+    args = [str(BIN / "python"), "-c", SEEDED_RASA, *cv_command(variant)]
+    print(f"{variant}: cross-validation", flush=True)
+    start = time.monotonic()
+    with open(out / "cv.log", "wb") as log:
+        subprocess.run(args, cwd=ROOT, env=ENV, stdout=log, stderr=subprocess.STDOUT, check=True)
+    seconds = time.monotonic() - start
+    text = (out / "cv.log").read_text(errors="replace")
+    text = text.split("Entity evaluation results")[0]  # the intent part of the log
+    # "test Accuracy: 0.953 (0.012)": mean (std) over the folds
+    folds = {
+        k: (float(m), float(s))
+        for k, m, s in re.findall(r"test (Accuracy|F1-score): ([\d.]+) \(([\d.]+)\)", text)
+    }
+    pooled = json.loads((out / "intent_report.json").read_text())
+    result = {
+        "command": "rasa " + " ".join(cv_command(variant)),
+        "cv_accuracy_mean_std": folds["Accuracy"],
+        "cv_pooled_accuracy": pooled.get("accuracy", pooled.get("micro avg", {}).get("f1-score")),
+        "cv_pooled_macro_f1": pooled["macro avg"]["f1-score"],
+        "cv_seconds": round(seconds, 1),
+    }
+    summary.write_text(json.dumps(result, indent=1))
+    return result
+
+
+def held_out(variant: str, retrain: bool) -> dict:
+    config = CONFIGS / f"{variant}.yml"
+    trained = train_rasa(config, variant, nlu_only=True, out=MODELS, force=retrain)
+    messages = em.load_messages()
+    preds = rasa_parser(trained.path)([m.text for m in messages])
+    scores = em.intent_scores(messages, preds)
+    refusals = em.refusals(messages, preds)
+    return {
+        "model": trained.path.name,  # <variant>-<hash of config and training data>
+        "train_seconds": trained.seconds,
+        "held_out": {c: [s.n, s.accuracy, s.macro_f1] for c, s in scores.items()},
+        "os_f1": em.os_scores(messages, preds).f1,
+        "oos_recall": refusals.oos_recall,
+        "wrongly_refused": refusals.wrongly_refused,
+    }
+
+
+def check_ours_is_current() -> None:
+    def pipeline(path: pathlib.Path) -> list:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))["pipeline"]
+
+    if pipeline(CONFIGS / "ours.yml") != pipeline(ROOT / "config.yml"):
+        sys.exit("eval/configs/ours.yml no longer matches config.yml's pipeline: copy it over")
+
+
+def markdown(results: dict[str, dict]) -> str:
+    pct = lambda x: f"{100 * x:.1f}"  # noqa: E731
+    cats = ["all", *em.CATEGORIES]
+    header = ["variant", "CV acc. (fold mean ± sd)", "CV macro F1", "train s", "CV s"]
+    header += [f"held-out {c}" for c in cats] + ["held-out macro F1", "os F1"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for variant, r in results.items():
+        mean, sd = r["cv_accuracy_mean_std"]
+        row = [
+            VARIANTS.get(variant, variant),
+            f"{pct(mean)} ± {pct(sd)}",
+            pct(r["cv_pooled_macro_f1"]),
+            f"{r['train_seconds']:.0f}",
+            f"{r['cv_seconds']:.0f}",
+        ]
+        row += [pct(r["held_out"][c][1]) for c in cats]
+        row += [pct(r["held_out"]["all"][2]), pct(r["os_f1"])]
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("variants", nargs="*", default=list(VARIANTS))
+    parser.add_argument("--cv", action="store_true", help="rerun cached cross-validations")
+    parser.add_argument("--retrain", action="store_true", help="retrain cached models")
+    args = parser.parse_args()
+    check_ours_is_current()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    results = {}
+    for variant in args.variants:
+        results[variant] = cross_validate(variant, args.cv) | held_out(variant, args.retrain)
+        (RESULTS / f"{variant}.json").write_text(json.dumps(results[variant], indent=1))
+    print(markdown(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
