@@ -25,7 +25,7 @@ ACTION_TIMEOUT_SECONDS = float(os.environ.get("ACTION_TIMEOUT_SECONDS", "2.5"))
 
 
 def apology() -> BotUttered:
-    return BotUttered(load().message("action_server_down"), metadata={"fallback": True})
+    return BotUttered(load().message("service_down"), metadata={"fallback": True})
 
 
 def install() -> None:

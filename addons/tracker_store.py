@@ -13,7 +13,8 @@ from __future__ import annotations
 import logging
 
 import rasa.core.agent
-from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
+import sqlalchemy as sa
+from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore, create_engine_kwargs
 
 logger = logging.getLogger(__name__)
 
@@ -67,3 +68,14 @@ rasa.core.agent.FailSafeTrackerStore = StrictTrackerStore
 
 class StrictSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore (SQLite by default, PostgreSQL in the cluster profile)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Pooled connections die when the database restarts; without a ping
+        # before use, the first turn after a restart fails on each replica.
+        url = self.engine.url
+        self.engine.dispose()
+        self.engine = sa.create_engine(
+            url, pool_pre_ping=True, **create_engine_kwargs(url.render_as_string(False))
+        )
+        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)

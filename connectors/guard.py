@@ -7,10 +7,20 @@ reaches the model and the tracker store is clean Vietnamese text.
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 
+from rasa.core.lock_store import LockError
+
 from actions.content import load
+from addons.tracker_store import TrackerStoreUnavailable
+
+logger = logging.getLogger(__name__)
+
+# The conversation database or the lock store (Redis) is down: the turn cannot
+# be processed safely, so channels answer with an apology or a 503.
+OUTAGES = (TrackerStoreUnavailable, LockError)
 
 MAX_TEXT_CHARS = 1000
 MAX_SENDER_CHARS = 128
@@ -33,3 +43,9 @@ def precheck(text: str) -> str | None:
 
 def valid_sender(sender: object) -> bool:
     return isinstance(sender, str) and 0 < len(sender) <= MAX_SENDER_CHARS
+
+
+def outage_reply(error: Exception) -> str:
+    """Logs a storage outage loudly and returns the apology for the user."""
+    logger.error("CONVERSATION STORE DOWN (%s): %s", type(error).__name__, error)
+    return load().message("service_down")

@@ -19,8 +19,6 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.content import load
-from addons.tracker_store import TrackerStoreUnavailable
 from connectors import guard
 
 logger = logging.getLogger(__name__)
@@ -72,10 +70,10 @@ class RestInput(RasaRestInput):
             )
             try:
                 await on_new_message(message)
-            except TrackerStoreUnavailable:
+            except guard.OUTAGES as error:
                 return response.json(
                     {"error": "conversation store unavailable",
-                     "text": load().message("action_server_down")},
+                     "text": guard.outage_reply(error)},
                     status=503,
                 )  # fmt: skip
             return response.json(collector.messages)

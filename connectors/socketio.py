@@ -30,7 +30,6 @@ from rasa.core.channels.socketio import SocketIOOutput
 from sanic import Blueprint
 
 from actions.content import load
-from addons.tracker_store import TrackerStoreUnavailable
 from connectors import guard
 
 # Session ids become tracker keys: accept what this channel hands out (uuid4
@@ -85,7 +84,7 @@ class SocketIOInput(RasaSocketIOInput):
             )
             try:
                 await on_new_message(message)
-            except TrackerStoreUnavailable:
-                await output.send_text_message(sender_id, load().message("action_server_down"))
+            except guard.OUTAGES as error:
+                await output.send_text_message(sender_id, guard.outage_reply(error))
 
         return blueprint

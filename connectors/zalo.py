@@ -35,8 +35,6 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.content import load
-from addons.tracker_store import TrackerStoreUnavailable
 from connectors import guard
 
 logger = logging.getLogger(__name__)
@@ -595,8 +593,8 @@ class ZaloInput(InputChannel):
         message = UserMessage(text, output, sender, input_channel=self.name(), message_id=msg_id)
         try:
             await on_new_message(message)
-        except TrackerStoreUnavailable:
-            await output.send_text_message(sender, load().message("action_server_down"))
+        except guard.OUTAGES as error:
+            await output.send_text_message(sender, guard.outage_reply(error))
 
     async def reply_text_only(self, sender: str) -> None:
         await ZaloOutput(self.client, self.choices).send_text_message(sender, TEXT_ONLY_REPLY)
