@@ -6,6 +6,7 @@ drives it (stop PostgreSQL or Redis, kill a replica). Every service runs from
 Debian's packages (redis-server, postgresql, nginx) in a fresh temporary
 directory on free ports, so nothing touches the system's own instances and no
 systemd is needed. Passwords and the action-server token are random per run.
+SingleMachine starts the default profile the same way, for soak runs.
 
     .venv/bin/python scripts/cluster_stack.py [--port 5080] [--logs logs/cluster]
 """
@@ -453,7 +454,8 @@ def main() -> int:
             flush=True,
         )
         while True:
-            for proc in [cluster.nginx, *cluster.replicas, cluster.actions, cluster.redis]:
+            for proc in [cluster.nginx, *cluster.replicas, cluster.actions, cluster.redis,
+                         cluster.postgres]:  # fmt: skip
                 if not proc.alive():
                     print(f"{proc.name} exited; see {proc.log}", file=sys.stderr, flush=True)
                     return 1

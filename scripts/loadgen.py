@@ -3,10 +3,10 @@
 N virtual users talk to the bot at the same time. Each runs a conversation of
 --turns turns that alternates how-to, step-by-step and small-talk messages;
 every reply is checked for the fragment that turn must show (the step numbers
-make a reply out of order or from a forgotten state visible). A user whose turn
-fails starts a new conversation, so one error is not counted again on every
-following turn. With --duration, users keep starting new conversations (fresh
-sender ids, as real users do) until the time is up.
+make a reply out of order or from a forgotten state visible). A failed turn
+ends its conversation, so one error is not counted again on every following
+turn. With --duration, users keep starting new conversations (fresh sender
+ids, as real users do) until the time is up.
 
 Reports throughput, p50/p95/p99 latency, errors (HTTP status other than 200,
 timeouts, refused connections), lost replies (200 with no message), wrong
@@ -292,6 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     print(json.dumps(summary, ensure_ascii=False, indent=2))
     if args.json:
+        pathlib.Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         with open(args.json, "w", encoding="utf-8") as out:
             json.dump(summary, out, ensure_ascii=False, indent=2)
     failed = summary["errors"] or summary["lost_replies"] or summary["wrong_replies"]
