@@ -439,9 +439,11 @@ def main() -> int:
     args = parser.parse_args()
 
     # Ctrl-C or SIGTERM: leave the wait below and stop everything in order.
+    # SIGINT too, explicitly: a shell starting this in the background ignores it.
     def interrupt(*_):
         raise KeyboardInterrupt
 
+    signal.signal(signal.SIGINT, interrupt)
     signal.signal(signal.SIGTERM, interrupt)
     cluster = Cluster(pathlib.Path(args.logs), nginx_port=args.port)
     try:
