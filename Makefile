@@ -8,7 +8,7 @@ MODEL := models/vssid.tar.gz
 WEB_VENDOR := web/static/vendor/socket.io.min.js
 TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml data/nlu/*.yml components/*.py)
 
-.PHONY: install train web run shell test validate lint format eval bench clean
+.PHONY: install train web run shell test validate lint format eval bench cluster soak audit clean
 
 install: $(VENV)/.installed
 
@@ -51,6 +51,19 @@ format: install
 test: install train web validate lint
 	$(BIN)/python -m pytest -q tests
 	ACTION_SERVER_TOKEN=unused $(RASA) test core --e2e --model $(MODEL) --stories tests --fail-on-prediction-errors --out results
+
+# Scale-out profile on this machine (docs/deployment.md); needs redis-server postgresql nginx.
+cluster: install train
+	scripts/cluster.sh
+
+# 20 conversations for 10 minutes against the single-machine bot (docs/soak.md).
+soak: install train
+	$(BIN)/python scripts/loadgen.py --spawn --concurrency 20 --duration 600 --json results/soak.json
+
+# Known vulnerabilities in the pinned dependencies (needs PyPI and the advisory database).
+audit: install
+	$(BIN)/pip install --quiet pip-audit==2.7.3
+	$(BIN)/pip-audit -r requirements.txt
 
 clean:
 	rm -rf models results .pytest_cache web/node_modules web/static/vendor
