@@ -215,4 +215,5 @@ def e2e_by_guide(results: Iterable[tuple[Message, bool]]) -> dict[str, tuple[int
     for m, ok in results:
         groups["all"].append(ok)
         groups[m.guide].append(ok)
-    return {k: (len(v), sum(v) / len(v)) for k, v in sorted(groups.items())}
+    order = ["all"] + sorted(set(groups) - {"all"})
+    return {k: (len(groups[k]), sum(groups[k]) / len(groups[k])) for k in order if groups[k]}

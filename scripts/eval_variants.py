@@ -1,13 +1,15 @@
 """Pipeline variants of docs/nlu-variants.md: cross-validation and held-out figures.
 
-For each config in eval/configs/ (or those named on the command line):
+For each config in eval/configs/ (or those named on the command line), on the
+training data and components of one git revision (default HEAD, extracted to a
+temporary directory so that edits in progress do not leak in):
 - 5-fold cross-validation on data/nlu with `rasa test nlu --cross-validation`
   (numpy seeded first, so every variant gets the same folds);
 - an NLU model on all of data/nlu (training time) and its intent accuracy and
   macro F1 on eval/messages.yml, overall and per category.
-Cross-validation results (eval/results/cv/<variant>/) and models
-(eval/models/variants/, keyed by a hash of config and data) are reused unless
---cv or --retrain; the Markdown table for the doc is printed at the end.
+Cross-validations (eval/results/cv/) and models (eval/models/variants/) are
+keyed by a hash of config and data and reused unless --cv or --retrain. The
+Markdown table for the doc is printed at the end.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pathlib
 import re
 import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -26,10 +29,10 @@ sys.path.insert(0, str(ROOT))
 import yaml  # noqa: E402
 
 from scripts import eval_metrics as em  # noqa: E402
-from scripts.evaluate import BIN, ENV, rasa_parser, train_rasa  # noqa: E402
+from scripts.evaluate import BIN, env_for, rasa_parser, train_rasa, training_hash  # noqa: E402
 
 CONFIGS = ROOT / "eval" / "configs"
-RESULTS = ROOT / "eval" / "results" / "variants"
+RESULTS = ROOT / "eval" / "results"
 MODELS = ROOT / "eval" / "models" / "variants"
 VARIANTS = {
     "default": "(a) rasa init default (DIET)",
@@ -47,25 +50,47 @@ SEEDED_RASA = (
 )
 
 
-def cv_command(variant: str) -> list[str]:
+def snapshot(rev: str, into: pathlib.Path) -> str:
+    """Extracts the training inputs of `rev` into `into`; returns the full commit id."""
+    commit = subprocess.run(
+        ["git", "rev-parse", rev], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    archive = subprocess.run(
+        ["git", "archive", commit, "config.yml", "domain.yml", "data", "components"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return commit
+
+
+def cv_args(variant: str, out: pathlib.Path) -> list[str]:
     return [
         "test", "nlu", "--nlu", "data/nlu", "--cross-validation", "--folds", str(FOLDS),
-        "--config", f"eval/configs/{variant}.yml", "--out", f"eval/results/cv/{variant}",
+        "--config", str(CONFIGS / f"{variant}.yml"), "--out", str(out),
     ]  # fmt: skip
 
 
-def cross_validate(variant: str, force: bool) -> dict:
-    out = ROOT / "eval" / "results" / "cv" / variant
+def cross_validate(variant: str, data: pathlib.Path, force: bool) -> dict:
+    config = CONFIGS / f"{variant}.yml"
+    out = RESULTS / "cv" / f"{variant}-{training_hash(config, True, data)}"
     summary = out / "summary.json"
     if summary.exists() and not force:
         return json.loads(summary.read_text())
     out.mkdir(parents=True, exist_ok=True)
-    args = [str(BIN / "python"), "-c", SEEDED_RASA, *cv_command(variant)]
-    print(f"{variant}: cross-validation", flush=True)
+    args = [str(BIN / "python"), "-c", SEEDED_RASA, *cv_args(variant, out)]
+    print(f"{variant}: cross-validation into {out}", flush=True)
     start = time.monotonic()
     with open(out / "cv.log", "wb") as log:
-        subprocess.run(args, cwd=ROOT, env=ENV, stdout=log, stderr=subprocess.STDOUT, check=True)
-    seconds = time.monotonic() - start
+        subprocess.run(
+            args, cwd=data, env=env_for(data), stdout=log, stderr=subprocess.STDOUT, check=True
+        )
+    return summarise_cv(out, time.monotonic() - start)
+
+
+def summarise_cv(out: pathlib.Path, seconds: float) -> dict:
+    """Reads a `rasa test nlu --cross-validation` output directory."""
     text = (out / "cv.log").read_text(errors="replace")
     text = text.split("Entity evaluation results")[0]  # the intent part of the log
     # "test Accuracy: 0.953 (0.012)": mean (std) over the folds
@@ -75,19 +100,18 @@ def cross_validate(variant: str, force: bool) -> dict:
     }
     pooled = json.loads((out / "intent_report.json").read_text())
     result = {
-        "command": "rasa " + " ".join(cv_command(variant)),
         "cv_accuracy_mean_std": folds["Accuracy"],
         "cv_pooled_accuracy": pooled.get("accuracy", pooled.get("micro avg", {}).get("f1-score")),
         "cv_pooled_macro_f1": pooled["macro avg"]["f1-score"],
         "cv_seconds": round(seconds, 1),
     }
-    summary.write_text(json.dumps(result, indent=1))
+    (out / "summary.json").write_text(json.dumps(result, indent=1))
     return result
 
 
-def held_out(variant: str, retrain: bool) -> dict:
+def held_out(variant: str, data: pathlib.Path, retrain: bool) -> dict:
     config = CONFIGS / f"{variant}.yml"
-    trained = train_rasa(config, variant, nlu_only=True, out=MODELS, force=retrain)
+    trained = train_rasa(config, variant, nlu_only=True, out=MODELS, force=retrain, root=data)
     messages = em.load_messages()
     preds = rasa_parser(trained.path)([m.text for m in messages])
     scores = em.intent_scores(messages, preds)
@@ -102,19 +126,19 @@ def held_out(variant: str, retrain: bool) -> dict:
     }
 
 
-def check_ours_is_current() -> None:
+def check_ours_is_current(data: pathlib.Path) -> None:
     def pipeline(path: pathlib.Path) -> list:
         return yaml.safe_load(path.read_text(encoding="utf-8"))["pipeline"]
 
-    if pipeline(CONFIGS / "ours.yml") != pipeline(ROOT / "config.yml"):
+    if pipeline(CONFIGS / "ours.yml") != pipeline(data / "config.yml"):
         sys.exit("eval/configs/ours.yml no longer matches config.yml's pipeline: copy it over")
 
 
 def markdown(results: dict[str, dict]) -> str:
     pct = lambda x: f"{100 * x:.1f}"  # noqa: E731
     cats = ["all", *em.CATEGORIES]
-    header = ["variant", "CV acc. (fold mean ± sd)", "CV macro F1", "train s", "CV s"]
-    header += [f"held-out {c}" for c in cats] + ["held-out macro F1", "os F1"]
+    header = ["variant", "CV accuracy (folds: mean ± sd)", "CV macro F1", "training s", "CV s"]
+    header += [f"held-out {c}" for c in cats] + ["held-out macro F1", "held-out os F1"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for variant, r in results.items():
         mean, sd = r["cv_accuracy_mean_std"]
@@ -134,15 +158,23 @@ def markdown(results: dict[str, dict]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("variants", nargs="*", default=list(VARIANTS))
+    parser.add_argument("--rev", default="HEAD", help="git revision of data/ and components/")
     parser.add_argument("--cv", action="store_true", help="rerun cached cross-validations")
     parser.add_argument("--retrain", action="store_true", help="retrain cached models")
     args = parser.parse_args()
-    check_ours_is_current()
-    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "variants").mkdir(parents=True, exist_ok=True)
     results = {}
-    for variant in args.variants:
-        results[variant] = cross_validate(variant, args.cv) | held_out(variant, args.retrain)
-        (RESULTS / f"{variant}.json").write_text(json.dumps(results[variant], indent=1))
+    with tempfile.TemporaryDirectory(prefix="vssid-variants-") as tmp:
+        data = pathlib.Path(tmp)
+        commit = snapshot(args.rev, data)
+        check_ours_is_current(data)
+        sys.path.insert(0, tmp)  # parse with the snapshot's components
+        for variant in args.variants:
+            result = {"commit": commit} | cross_validate(variant, data, args.cv)
+            results[variant] = result | held_out(variant, data, args.retrain)
+            path = RESULTS / "variants" / f"{variant}.json"
+            path.write_text(json.dumps(results[variant], indent=1))
+    print(f"training data and components of commit {commit}")
     print(markdown(results))
     return 0
 

@@ -56,14 +56,15 @@ TFIDF = "in process (tfidf_peer): TfidfVectorizer word 1-2 + char_wb 2-5 grams, 
 # --- training ---
 
 
-def training_hash(config: pathlib.Path, nlu_only: bool = False) -> str:
-    """Hash of the config, the training inputs and the Rasa version."""
+def training_hash(config: pathlib.Path, nlu_only: bool = False, root: pathlib.Path = ROOT) -> str:
+    """Hash of the config, the training inputs under `root` and the Rasa version."""
     import rasa
 
     digest = hashlib.sha256(f"{rasa.__version__} nlu_only={nlu_only}".encode())
-    files = [config] + sorted(p for pattern in TRAINING_INPUTS for p in ROOT.glob(pattern))
+    files = [config] + sorted(p for pattern in TRAINING_INPUTS for p in root.glob(pattern))
     for path in files:
-        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+        name = path.relative_to(root if path.is_relative_to(root) else ROOT)
+        digest.update(str(name).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:12]
 
 
@@ -81,15 +82,19 @@ def train_rasa(
     nlu_only: bool = False,
     out: pathlib.Path = MODELS,
     force: bool = False,
+    root: pathlib.Path = ROOT,
 ) -> Trained:
-    """Trains `<out>/<name>-<hash>.tar.gz`, or reuses it if the inputs are unchanged."""
-    stem = f"{name}-{training_hash(config, nlu_only)}"
+    """Trains `<out>/<name>-<hash>.tar.gz`, or reuses it if the inputs are unchanged.
+
+    `root` holds the training data and components (a snapshot of the repo, say).
+    """
+    stem = f"{name}-{training_hash(config, nlu_only, root)}"
     model, meta = out / f"{stem}.tar.gz", out / f"{stem}.json"
-    args = ["rasa", "train"] + (["nlu", "--nlu", "data/nlu"] if nlu_only else [])
-    args += ["--config", rel(config), "--out", rel(out), "--fixed-model-name", stem]
+    args = [str(BIN / "rasa"), "train"] + (["nlu", "--nlu", "data/nlu"] if nlu_only else [])
+    args += ["--config", str(config), "--out", str(out), "--fixed-model-name", stem]
     if not nlu_only:
         args += ["--domain", "domain.yml", "--data", "data"]
-    command = " ".join(args)
+    command = shown(args)
     if model.exists() and meta.exists() and not force:
         return Trained(model, json.loads(meta.read_text())["train_seconds"], True, command)
     out.mkdir(parents=True, exist_ok=True)
@@ -98,7 +103,7 @@ def train_rasa(
     start = time.monotonic()
     with open(log, "wb") as f:
         result = subprocess.run(
-            [str(BIN / "rasa"), *args[1:]], cwd=ROOT, env=ENV, stdout=f, stderr=subprocess.STDOUT
+            args, cwd=root, env=env_for(root), stdout=f, stderr=subprocess.STDOUT
         )
     seconds = round(time.monotonic() - start, 1)
     if result.returncode or not model.exists():
@@ -107,9 +112,18 @@ def train_rasa(
     return Trained(model, seconds, False, command)
 
 
-def rel(path: pathlib.Path) -> str:
-    path = path.resolve()
-    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+def env_for(root: pathlib.Path) -> dict[str, str]:
+    """Subprocess environment: `root`'s components first, then this repo's (eval/…)."""
+    return {**ENV, "PYTHONPATH": os.pathsep.join(dict.fromkeys([str(root), str(ROOT)]))}
+
+
+def shown(args: Sequence[str]) -> str:
+    """A command line as a user would type it in the repo root."""
+    words = ["rasa" if a == str(BIN / "rasa") else a for a in args]
+    return " ".join(
+        str(pathlib.Path(w).relative_to(ROOT)) if pathlib.Path(w).is_relative_to(ROOT) else w
+        for w in words
+    )
 
 
 def rasa_parser(model: pathlib.Path) -> Parser:
@@ -264,12 +278,17 @@ def targets(messages: Sequence[em.Message], results: list[ModelResult]) -> list[
         ("in-scope wrongly refused ≤ 2%", pct(ref.wrongly_refused), ref.wrongly_refused <= 0.02),
     ]
     for peer in peers:
+        # "Ahead" = higher accuracy; a tie counts only where both are at 100%.
         ps = em.intent_scores(messages, peer.preds)
         behind = [c for c in em.CATEGORIES if ps[c].accuracy > s[c].accuracy]
-        ties = [c for c in em.CATEGORIES if ps[c].accuracy == s[c].accuracy]
-        value = "behind in " + ", ".join(behind) if behind else "ahead"
-        value += f" (tied: {', '.join(ties)})" if ties else ""
-        rows.append((f"accuracy above {peer.label} in every category", value, not behind))
+        tied = [c for c in em.CATEGORIES if ps[c].accuracy == s[c].accuracy < 1]
+        value = "; ".join(
+            f"{what} in {', '.join(cats)}"
+            for what, cats in (("behind", behind), ("tied", tied))
+            if cats
+        )
+        ok = not behind and not tied
+        rows.append((f"ahead of {peer.label} in every category", value or "ahead", ok))
     return rows
 
 
@@ -298,15 +317,19 @@ def write_confusion(path: pathlib.Path, messages: Sequence[em.Message], preds) -
     plt.close(fig)
 
 
+def git(*args: str) -> str:
+    return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+
+
 def versions() -> str:
     from importlib.metadata import version
 
     names = ("rasa", "rasa-sdk", "scikit-learn", "tensorflow")
     parts = [f"Python {platform.python_version()}"] + [f"{n} {version(n)}" for n in names]
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
-    return ", ".join(parts) + f"; repository at commit {commit}"
+    inputs = ["config.yml", "domain.yml", "data", "components", "actions", "eval/configs"]
+    dirty = git("status", "--porcelain", "--", *inputs)
+    state = " (with uncommitted changes to the training data or bot)" if dirty else ""
+    return ", ".join(parts) + f"; repository at commit {git('rev-parse', '--short', 'HEAD')}{state}"
 
 
 def report(messages: list[em.Message], results: list[ModelResult], command: str) -> str:
@@ -337,7 +360,14 @@ def report(messages: list[em.Message], results: list[ModelResult], command: str)
         ["target", "ours", "result"],
         [(t, v, "pass" if ok else "**fail**") for t, v, ok in targets(messages, results)],
     )
-    out += ["", "## Summary", ""]
+    out += [
+        "",
+        "Ahead of a peer: higher intent accuracy in each of the six categories (a tie counts "
+        "only where both are at 100%).",
+        "",
+        "## Summary",
+        "",
+    ]
     rows = []
     for r in results:
         s, ref = scores[r.name]["all"], em.refusals(messages, r.preds)
