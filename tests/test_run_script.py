@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -31,6 +32,7 @@ def running_bot(tmp_path):
         cwd=servers.ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     servers.wait_http(f"http://127.0.0.1:{port}/", proc, tmp_path / "run.log", timeout=180)
+    proc.web_port = web_port
     yield proc, f"http://127.0.0.1:{port}/webhooks/rest/webhook"
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGKILL)
@@ -69,3 +71,26 @@ def test_run_restarts_the_action_server_and_stops_cleanly(running_bot):
     time.sleep(1)
     assert pids_of("actions.server --port 5055") == []
     assert pids_of(f"rasa run --model models/vssid.tar.gz --port {url.split(':')[2][:5]}") == []
+
+
+def allowed_origin(url: str, origin: str) -> str | None:
+    request = urllib.request.Request(
+        url,
+        method="OPTIONS",
+        headers={"Origin": origin, "Access-Control-Request-Method": "POST"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.headers.get("Access-Control-Allow-Origin")
+
+
+def test_run_allows_only_the_web_page_origin_and_no_http_api(running_bot):
+    proc, url = running_bot
+    page = f"http://localhost:{proc.web_port}"
+    assert allowed_origin(url, page) == page
+    assert allowed_origin(url, "http://evil.example") is None
+    base = url.split("/webhooks")[0]
+    try:
+        urllib.request.urlopen(f"{base}/conversations/x/tracker", timeout=10)
+        raise AssertionError("the HTTP API answered")
+    except urllib.error.HTTPError as error:
+        assert error.code == 404
