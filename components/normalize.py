@@ -51,6 +51,15 @@ ABBREVIATIONS = {
     "bn": "bao nhieu",
     "vss": "vssid",
     "ss": "samsung",
+    "login": "dang nhap",
+    "acc": "tai khoan",
+    "qt": "qua trinh",
+    "qtr": "qua trinh",
+    "ls": "lich su",
+    "bh": "bao hiem",
+    "hgd": "ho gia dinh",
+    "cj": "chi",
+    "tgia": "tham gia",
 }
 
 _REPEATS = re.compile(r"(\w)\1{2,}")
