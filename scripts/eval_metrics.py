@@ -6,6 +6,7 @@ are `Prediction`s; gold labels come from eval/messages.yml (see eval/README.md).
 
 from __future__ import annotations
 
+import difflib
 import pathlib
 import unicodedata
 from collections import Counter, defaultdict
@@ -13,6 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import yaml
+
+from components.normalize import normalize_text
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 EVAL_SET = ROOT / "eval" / "messages.yml"
@@ -217,3 +220,23 @@ def e2e_by_guide(results: Iterable[tuple[Message, bool]]) -> dict[str, tuple[int
         groups[m.guide].append(ok)
     order = ["all"] + sorted(set(groups) - {"all"})
     return {k: (len(groups[k]), sum(groups[k]) / len(groups[k])) for k in order if groups[k]}
+
+
+# --- leakage: eval messages that (nearly) appear in the training data ---
+
+
+def overlaps(
+    train_texts: Iterable[str], messages: Sequence[Message], cutoff: float = 0.9
+) -> list[tuple[Message, str, float]]:
+    """(eval message, closest training text, similarity) for every eval message whose
+    normalised text (folded, abbreviations expanded) is at least `cutoff` similar to a
+    training example's."""
+    by_norm = {normalize_text(t): t for t in train_texts}
+    found = []
+    for m in messages:
+        text = normalize_text(m.text)
+        close = difflib.get_close_matches(text, by_norm, n=1, cutoff=cutoff)
+        if close:
+            ratio = difflib.SequenceMatcher(None, text, close[0]).ratio()
+            found.append((m, by_norm[close[0]], ratio))
+    return found

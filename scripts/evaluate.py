@@ -152,17 +152,22 @@ def rasa_parser(model: pathlib.Path) -> Parser:
     return parse
 
 
-def tfidf_peer() -> tuple[Parser, float]:
-    """TF-IDF + LinearSVC on the raw data/nlu examples (entity markup stripped)."""
+def training_examples() -> list[tuple[str, str]]:
+    """(text, intent) of every data/nlu example; the reader strips the entity markup."""
     from rasa.shared.nlu.training_data.loading import load_data
+
+    examples = load_data(str(ROOT / "data" / "nlu")).intent_examples
+    return [(e.get("text"), e.get("intent")) for e in examples]
+
+
+def tfidf_peer(examples: list[tuple[str, str]]) -> tuple[Parser, float]:
+    """TF-IDF + LinearSVC on the raw data/nlu examples (entity markup stripped)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.pipeline import make_pipeline, make_union
     from sklearn.svm import LinearSVC
 
     start = time.monotonic()
-    examples = load_data(str(ROOT / "data" / "nlu")).intent_examples
-    texts = [e.get("text") for e in examples]  # the reader already removed [..](..) markup
-    intents = [e.get("intent") for e in examples]
+    texts, intents = zip(*examples, strict=True)
     model = make_pipeline(
         make_union(
             TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True),
@@ -170,7 +175,7 @@ def tfidf_peer() -> tuple[Parser, float]:
         ),
         LinearSVC(random_state=0),
     )
-    model.fit(texts, intents)
+    model.fit(list(texts), list(intents))
     seconds = time.monotonic() - start
 
     def parse(batch: Sequence[str]) -> list[em.Prediction]:
@@ -332,7 +337,58 @@ def versions() -> str:
     return ", ".join(parts) + f"; repository at commit {git('rev-parse', '--short', 'HEAD')}{state}"
 
 
-def report(messages: list[em.Message], results: list[ModelResult], command: str) -> str:
+def overlap_section(
+    messages: list[em.Message], results: list[ModelResult], train_texts: list[str]
+) -> list[str]:
+    """How many eval messages nearly repeat a training example, and accuracy without them."""
+    found = em.overlaps(train_texts, messages)
+    near = {m for m, _, _ in found}
+    exact = {m for m, _, r in found if r == 1}
+    fresh = [i for i, m in enumerate(messages) if m not in near]
+    out = [
+        "",
+        "## Overlap with the training data",
+        "",
+        f"{len(near)} of {len(messages)} eval messages are at least 90% similar to a "
+        f"`data/nlu` example once both are normalised (diacritics folded, abbreviations "
+        f'expanded), {len(exact)} of them identical. Short replies ("tiếp", "menu", '
+        '"cảm ơn") overlap naturally; longer ones should not, and copying eval messages '
+        "into `data/` makes these figures optimistic. Accuracy on the "
+        f"{len(fresh)} messages without such a near-duplicate:",
+        "",
+    ]
+    rows = []
+    for r in results:
+        gold = [messages[i].intent for i in fresh]
+        rows.append((r.label, pct(em.accuracy(gold, [r.preds[i].intent for i in fresh]))))
+    out += table(["model", "accuracy on messages without a near-duplicate"], rows)
+    counts = [
+        (c, sum(m.category == c for m in near), sum(m.category == c for m in exact))
+        for c in em.CATEGORIES
+    ]
+    out += [
+        "",
+        "Near-duplicates (identical) per category: "
+        + ", ".join(f"{c} {n} ({e})" for c, n, e in counts)
+        + ".",
+    ]
+    longer = [(m, t, r) for m, t, r in found if len(m.text.split()) >= 4]
+    if longer:
+        out += ["", f"Those of four words or more ({len(longer)}):", ""]
+        out += table(
+            ["similarity", "eval message", "training example"],
+            [(f"{r:.2f}", esc(m.text), esc(t)) for m, t, r in longer],
+        )
+    return out
+
+
+def esc(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def report(
+    messages: list[em.Message], results: list[ModelResult], command: str, train_texts: list[str]
+) -> str:
     ours = results[0]
     scores = {r.name: em.intent_scores(messages, r.preds) for r in results}
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -398,6 +454,7 @@ def report(messages: list[em.Message], results: list[ModelResult], command: str)
         ],
         rows,
     )
+    out += overlap_section(messages, results, train_texts)
     out += ["", "## Intent accuracy / macro F1 per category", ""]
     header = ["category", "n"] + [r.label for r in results]
     rows = []
@@ -505,14 +562,13 @@ def report(messages: list[em.Message], results: list[ModelResult], command: str)
     for m, p in zip(messages, ours.preds, strict=True):
         if m.intent != p.intent:
             conf = "" if p.confidence is None else f"{p.confidence:.2f}"
-            rows.append((m.category, m.intent, p.intent, conf, m.text.replace("|", "\\|")))
+            rows.append((m.category, m.intent, p.intent, conf, esc(m.text)))
     out += table(["category", "expected", "predicted", "conf.", "text"], rows) if rows else []
     if ours.e2e:
         wrong = [(m, found) for m, ok, found in ours.e2e if not ok]
         out += ["", f"End-to-end failures ({len(wrong)}):", ""]
         rows = [
-            (m.guide, ", ".join(sorted(found)) or "(no guide)", m.text.replace("|", "\\|"))
-            for m, found in wrong
+            (m.guide, ", ".join(sorted(found)) or "(no guide)", esc(m.text)) for m, found in wrong
         ]
         out += table(["expected guide", "bot showed", "text"], rows) if rows else []
     return "\n".join(out) + "\n"
@@ -546,7 +602,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     texts = [m.text for m in messages]
     ours = train_rasa(ROOT / "config.yml", "ours")
     default = train_rasa(DEFAULT_CONFIG, "default")
-    tfidf, tfidf_seconds = tfidf_peer()
+    examples = training_examples()
+    tfidf, tfidf_seconds = tfidf_peer(examples)
     print("parsing the eval set", flush=True)
     results = [
         ModelResult("ours", "ours", rasa_parser(ours.path)(texts), ours),
@@ -563,7 +620,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args.out.mkdir(parents=True, exist_ok=True)
     write_confusion(args.out / "confusion.png", messages, results[0].preds)
-    (args.out / "report.md").write_text(report(messages, results, command), encoding="utf-8")
+    (args.out / "report.md").write_text(
+        report(messages, results, command, [t for t, _ in examples]), encoding="utf-8"
+    )
     print(summary(messages, results))
     print(f"report: {args.out / 'report.md'}")
     return 0

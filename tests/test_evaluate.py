@@ -122,3 +122,17 @@ def test_e2e_by_guide():
         "install": (1, 1.0),
         "login": (2, 0.5),
     }
+
+
+def test_overlaps_compare_normalised_text():
+    messages = [
+        em.Message("Đổi mk VssID ntn?", "ask_change_password", "abbreviation"),
+        em.Message("vssid là ứng dụng gì", "ask_about_vssid", "accented"),
+        em.Message("thời tiết hôm nay", "out_of_scope", "out_of_scope"),
+    ]
+    train = ["doi mat khau vssid nhu the nao", "VssID là ứng dụng gì vậy?", "cài vssid"]
+    found = {m.text: (t, r) for m, t, r in em.overlaps(train, messages)}
+    assert found["Đổi mk VssID ntn?"] == ("doi mat khau vssid nhu the nao", 1.0)
+    assert found["vssid là ứng dụng gì"][0] == "VssID là ứng dụng gì vậy?"
+    assert 0.9 <= found["vssid là ứng dụng gì"][1] < 1
+    assert "thời tiết hôm nay" not in found
