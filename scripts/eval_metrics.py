@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from components.normalize import normalize_text
-
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 EVAL_SET = ROOT / "eval" / "messages.yml"
 CATEGORIES = ("accented", "no_diacritics", "abbreviation", "long", "english", "out_of_scope")
@@ -231,6 +229,8 @@ def overlaps(
     """(eval message, closest training text, similarity) for every eval message whose
     normalised text (folded, abbreviations expanded) is at least `cutoff` similar to a
     training example's."""
+    from components.normalize import normalize_text  # the repo's, imported when needed
+
     by_norm = {normalize_text(t): t for t in train_texts}
     found = []
     for m in messages:
