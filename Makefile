@@ -52,6 +52,10 @@ test: install train web validate lint
 	$(BIN)/python -m pytest -q tests
 	ACTION_SERVER_TOKEN=unused $(RASA) test core --e2e --model $(MODEL) --stories tests --fail-on-prediction-errors --out results
 
+# Held-out evaluation beside two peers (docs/eval/report.md); trains the peers once.
+eval: install train
+	$(BIN)/python scripts/evaluate.py
+
 # Throughput, latency and memory beside the rasa-init peer (docs/bench.md); ~7 min.
 bench: install train
 	$(BIN)/python scripts/bench.py
