@@ -60,6 +60,7 @@ ABBREVIATIONS = {
     "hgd": "ho gia dinh",
     "cj": "chi",
     "tgia": "tham gia",
+    "vo": "vao",  # Southern "vô" ("vô app"); "vợ", "vở" hardly occur here
 }
 
 _REPEATS = re.compile(r"(\w)\1{2,}")

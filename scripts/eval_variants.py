@@ -9,8 +9,9 @@ temporary directory so that edits in progress do not leak in):
   macro F1 on eval/messages.yml, overall and per category, and overall on the
   untouched eval/heldout.yml.
 Cross-validations (eval/results/cv/) and models (eval/models/variants/) are
-keyed by a hash of config and data and reused unless --cv or --retrain. The
-Markdown table for the doc is printed at the end.
+keyed by a hash of config and data and reused unless --cv or --retrain;
+results land in eval/results/variants/<variant>-<commit>.json. The Markdown
+table for the doc is printed at the end.
 """
 
 from __future__ import annotations
@@ -38,10 +39,11 @@ MODELS = ROOT / "eval" / "models" / "variants"
 UNTOUCHED = ROOT / "eval" / "heldout.yml"
 VARIANTS = {
     "default": "(a) rasa init default (DIET)",
-    "ours": "(b) ours (config.yml)",
-    "no_normalisation": "(c) ours, WhitespaceTokenizer",
-    "ours_diet": "(d) ours, DIET instead of LR",
-    "pyvi": "(e) ours + pyvi segmentation",
+    "ours": "(b) ours (config.yml): TF-IDF classifier",
+    "no_normalisation": "(c) (f) with WhitespaceTokenizer",
+    "ours_diet": "(d) (f) with DIET instead of LR",
+    "pyvi": "(e) (f) with pyvi segmentation",
+    "ours_countvectors": "(f) ours with Rasa's CountVectors + LR",
 }
 FOLDS = 5
 # `rasa` with numpy's global seed fixed: StratifiedKFold(shuffle=True) in
@@ -189,7 +191,7 @@ def main() -> int:
         for variant in args.variants:
             result = {"commit": commit} | cross_validate(variant, data, args.cv)
             results[variant] = result | held_out(variant, data, args.retrain)
-            path = RESULTS / "variants" / f"{variant}.json"
+            path = RESULTS / "variants" / f"{variant}-{commit[:7]}.json"
             path.write_text(json.dumps(results[variant], indent=1))
     print(f"training data and components of commit {commit}")
     print(markdown(results))
