@@ -59,7 +59,7 @@ def views(message: Message) -> dict[str, str]:
 class NgramBlock:
     """One block of features: n-gram counts -> sublinear TF -> IDF -> L2 norm."""
 
-    def __init__(self, view: str, analyzer: str, ngrams: tuple[int, int], vocabulary=None, idf=None):
+    def __init__(self, view: str, analyzer: str, ngrams, vocabulary=None, idf=None) -> None:
         self.view = view
         self.counter = CountVectorizer(
             analyzer=analyzer,
@@ -189,10 +189,8 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
             scores = np.hstack([np.zeros_like(scores), scores])
         scores = np.exp(scores - scores.max(axis=1, keepdims=True))
         probabilities = scores / scores.sum(axis=1, keepdims=True)
-        for message, p in zip(messages, probabilities):
-            ranking = [
-                {"name": self.classes[i], "confidence": float(p[i])} for i in np.argsort(-p)
-            ]
+        for message, p in zip(messages, probabilities, strict=True):
+            ranking = [{"name": self.classes[i], "confidence": float(p[i])} for i in np.argsort(-p)]
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages
