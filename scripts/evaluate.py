@@ -460,8 +460,9 @@ def versions() -> str:
 
 
 MODELS_TEXT = [
-    "- **ours**: `config.yml` (Vietnamese normalising tokenizer, word and char n-grams, "
-    "logistic regression, regex `os` extractor), served with our domain, rules and actions;",
+    "- **ours**: `config.yml` (Vietnamese normalising tokenizer, TF-IDF word and char n-grams "
+    "of the normalised and the original text, logistic regression, regex `os` extractor), "
+    "served with our domain, rules and actions;",
     "- **rasa default**: the `rasa init` pipeline and policies (`eval/configs/default.yml`: "
     "WhitespaceTokenizer, DIETClassifier, …, language `vi`) with our domain, rules and actions;",
     "- **tf-idf**: scikit-learn TF-IDF (word 1-2 and char_wb 2-5 grams of the raw text) and "
