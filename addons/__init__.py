@@ -1,6 +1,6 @@
 """Server-side hardening of Rasa 3.6 that its configuration cannot express.
 
-`endpoints.yml` names `addons.tracker_store.StrictSQLTrackerStore`, so every
+`endpoints.yml` names a tracker store from `addons.tracker_store`, so every
 Rasa process (run, shell, test) imports this package at start-up and gets:
 - no silent in-memory fallback when the tracker database is down (see
   tracker_store.py);

@@ -11,10 +11,14 @@ the error and raises TrackerStoreUnavailable, which the channels turn into a
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
+from collections.abc import Iterator
 
 import rasa.core.agent
 import sqlalchemy as sa
 from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore, create_engine_kwargs
+from rasa.shared.core.events import SessionStarted
+from rasa.shared.core.trackers import DialogueStateTracker
 
 logger = logging.getLogger(__name__)
 
@@ -79,3 +83,47 @@ class StrictSQLTrackerStore(SQLTrackerStore):
             url, pool_pre_ping=True, **create_engine_kwargs(url.render_as_string(False))
         )
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+
+
+class CachedSQLTrackerStore(StrictSQLTrackerStore):
+    """StrictSQLTrackerStore that keeps the trackers it saved in memory.
+
+    Rebuilding a tracker from its rows on every turn is most of the tracker
+    store's cost (docs/bench.md). Every save still commits to the database
+    first; the cache only saves the reads. Valid for ONE Rasa process (the
+    single-machine profile): with several replicas another process may have
+    written newer events, so endpoints-cluster.yml uses the uncached store.
+
+    A cached tracker is handed out only if it has exactly the events that were
+    saved (a turn that failed half-way left unsaved events in it) and only if
+    those are what `retrieve` would load: a save that started a new session
+    drops the entry, because Rasa's save counts the stored events of the
+    latest session to find the new ones.
+    """
+
+    def __init__(self, *args, cache_size: int = 1000, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._cache: OrderedDict[str, tuple[DialogueStateTracker, int]] = OrderedDict()
+        self._cache_size = int(cache_size)
+        self._new_session: dict[str, bool] = {}
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        entry = self._cache.pop(sender_id, None)
+        if entry and len(entry[0].events) == entry[1]:
+            self._cache[sender_id] = entry
+            return entry[0]
+        return await super().retrieve(sender_id)
+
+    def _additional_events(self, session, tracker: DialogueStateTracker) -> Iterator:
+        events = list(super()._additional_events(session, tracker))
+        self._new_session[tracker.sender_id] = any(isinstance(e, SessionStarted) for e in events)
+        return iter(events)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        sender_id = tracker.sender_id
+        self._cache.pop(sender_id, None)
+        await super().save(tracker)
+        if not self._new_session.pop(sender_id, True):
+            self._cache[sender_id] = (tracker, len(tracker.events))
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)

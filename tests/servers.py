@@ -94,7 +94,7 @@ def write_endpoints(
     if tracker_store is None:
         tracker_store = (
             "tracker_store:\n"
-            "  type: addons.tracker_store.StrictSQLTrackerStore\n"
+            "  type: addons.tracker_store.CachedSQLTrackerStore\n"
             "  dialect: sqlite\n"
             f"  db: {path.parent / 'rasa.db'}\n"
         )
