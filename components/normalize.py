@@ -63,6 +63,18 @@ ABBREVIATIONS = {
     "vo": "vao",  # Southern "vô" ("vô app"); "vợ", "vở" hardly occur here
 }
 
+# Other apps and accounts users confuse with VssID ("quên mật khẩu zalo" is
+# not our forgot-password question). Each name is followed by one shared
+# marker word, so what the model learns from any of them carries over to the
+# others, including names seen only once in training.
+OTHER_APPS = frozenset(
+    "zalo zalopay facebook fb messenger instagram tiktok youtube gmail email mail "
+    "outlook icloud vneid momo viettelpay vnpay shopee lazada tiki grab wifi "
+    "mbbank vietcombank vcb vietinbank ipay bidv agribank techcombank tcb tpbank "
+    "acb sacombank vpbank windows win".split()
+)
+OTHER_APP_MARKER = "appkhac"
+
 _REPEATS = re.compile(r"(\w)\1{2,}")
 
 
@@ -90,6 +102,8 @@ def fold(word: str) -> str:
 def expand(word: str) -> list[str]:
     """Folded word, split into the words of its expansion if it is an abbreviation."""
     folded = fold(word)
+    if folded in OTHER_APPS:
+        return [folded, OTHER_APP_MARKER]
     return ABBREVIATIONS.get(folded, folded).split()
 
 

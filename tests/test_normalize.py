@@ -78,3 +78,11 @@ def test_vocabulary_gate_zeroes_messages_of_unseen_words(tmp_path):
     assert known.get("intent")["confidence"] == 0.8
     payload = parsed("/greet")
     assert payload.get("intent")["confidence"] == 0.8
+
+
+def test_other_apps_share_one_marker_word():
+    from components.normalize import OTHER_APP_MARKER
+
+    assert normalize_text("quên mật khẩu Zalo") == f"quen mat khau zalo {OTHER_APP_MARKER}"
+    assert normalize_text("quen mk gmail") == f"quen mat khau gmail {OTHER_APP_MARKER}"
+    assert OTHER_APP_MARKER not in normalize_text("quên mật khẩu VssID")
