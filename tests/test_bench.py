@@ -71,12 +71,13 @@ def test_timed_adds_up_sync_and_async_calls():
     spent: dict[str, float] = {}
 
     async def slow():
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(0.02)
         return 1
 
     assert bench.timed(lambda x: x + 1, "sync", spent)(1) == 2
     assert asyncio.run(bench.timed(slow, "async", spent)()) == 1
-    assert spent["async"] >= 0.01 and "sync" in spent
+    # The event loop may wake a sleeper up to its clock resolution early.
+    assert spent["async"] >= 0.015 and "sync" in spent
 
 
 def test_breakdown_derives_lock_and_uncovered_time():
