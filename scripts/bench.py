@@ -1,7 +1,8 @@
 """make bench: throughput, latency and memory of our bot beside the rasa-init peer.
 
-For each model (ours, models/vssid.tar.gz, and the default-pipeline peer that
-scripts/evaluate.py trained into eval/models/, if there is one) it starts the
+For each model (ours, models/vssid.tar.gz, and the default-pipeline peer on
+the same data: make eval's eval/models/default-<hash>.tar.gz, trained here
+first if missing, ~15 min) it starts the
 action server and `rasa run` as `make run` does (endpoints.yml, a fresh SQLite
 database, free ports; scripts/cluster_stack.py) and drives them through REST
 with scripts/loadgen.py:
@@ -50,19 +51,20 @@ CUSTOM_ACTION_TEXTS = {text for text, _ in loadgen.SCRIPT} - UTTER_ONLY
 GB = 1e9
 
 
-def find_peer_model(models_dir: pathlib.Path = ROOT / "eval" / "models") -> pathlib.Path | None:
-    """Newest eval/models/*.tar.gz whose .json says it was trained on the default config."""
-    found = []
-    for meta in models_dir.glob("*.json"):
-        try:
-            info = json.loads(meta.read_text())
-        except ValueError:
-            continue
-        config = info.get("config") or ""
-        trained_on_default = config and pathlib.Path(config).name == PEER_CONFIG.name
-        if trained_on_default and "configs" in config and meta.with_suffix(".tar.gz").exists():
-            found.append(meta.with_suffix(".tar.gz"))
-    return max(found, key=lambda p: p.stat().st_mtime, default=None)
+def peer_model(models_dir: pathlib.Path | None = None, train: bool = True) -> pathlib.Path | None:
+    """The `rasa init` peer trained on the current data and domain.
+
+    The same model `make eval` trains (eval/models/default-<hash of config and
+    data>.tar.gz): reused if present, else trained here (~15 min) unless
+    `train` is false, so the peer always serves the data our model serves.
+    """
+    from scripts.evaluate import MODELS, train_rasa, training_hash
+
+    models_dir = models_dir or MODELS
+    path = models_dir / f"default-{training_hash(PEER_CONFIG)}.tar.gz"
+    if not train:
+        return path if path.exists() else None
+    return train_rasa(PEER_CONFIG, "default", out=models_dir).path
 
 
 def load() -> str:
@@ -472,11 +474,8 @@ def main(argv: list[str] | None = None) -> int:
         args.no_peer = args.no_train = args.no_doc = True
 
     models = {"ours": cluster_stack.MODEL}
-    peer = None if args.no_peer else find_peer_model()
-    if peer:
-        models["peer"] = peer
-    elif not args.no_peer:
-        print("no default-pipeline model in eval/models/: peer skipped", file=sys.stderr)
+    if not args.no_peer:
+        models["peer"] = peer_model()
     results = {name: measure(name, model, args) for name, model in models.items()}
     train = None if args.no_train else time_training()
     command = (

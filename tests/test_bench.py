@@ -34,15 +34,18 @@ def test_window_p50s_compares_first_and_last_turns():
     assert bench.window_p50s([turn(0, 0.01), turn(1, 0.02)]) == (10.0, 20.0)
 
 
-def test_find_peer_model_takes_models_trained_on_the_default_config(tmp_path):
-    for name, config in [("default-a", "eval/configs/default.yml"), ("ours-b", "config.yml")]:
-        (tmp_path / f"{name}.json").write_text(json.dumps({"config": f"/repo/{config}"}))
-        (tmp_path / f"{name}.tar.gz").write_bytes(b"")
-    (tmp_path / "default-c.json").write_text(
-        json.dumps({"config": "/repo/eval/configs/default.yml"})
-    )
-    assert bench.find_peer_model(tmp_path) == tmp_path / "default-a.tar.gz"  # c has no model
-    assert bench.find_peer_model(tmp_path / "missing") is None
+def test_peer_model_is_the_one_make_eval_trains_on_the_current_data(tmp_path):
+    from scripts.evaluate import training_hash
+
+    assert bench.peer_model(tmp_path, train=False) is None
+    stale = tmp_path / "default-000000000000.tar.gz"  # another version of the data
+    stale.write_bytes(b"")
+    assert bench.peer_model(tmp_path, train=False) is None
+    current = tmp_path / f"default-{training_hash(bench.PEER_CONFIG)}"
+    current.with_suffix(".tar.gz").write_bytes(b"")
+    current.with_suffix(".json").write_text(json.dumps({"train_seconds": 1.0, "command": "x"}))
+    assert bench.peer_model(tmp_path, train=False) == current.with_suffix(".tar.gz")
+    assert bench.peer_model(tmp_path) == current.with_suffix(".tar.gz")  # reused, not trained
 
 
 def figures(rps: float, p95: float, custom: float = 20.0, rss: float = 600.0) -> dict:
