@@ -5,10 +5,16 @@ model sees one canonical form: NFC, lower case, diacritics removed (đ -> d),
 runs of a repeated letter collapsed and common abbreviations expanded.
 Stripping diacritics keeps one character per character, so token offsets into
 the original text stay valid for entity extraction.
+
+Words typed as raw Telex or VNI keys (no input method on: "vaayj", "va65y") are
+first decoded to Vietnamese (components/telex.py), one word at a time, so a
+token still spans the word the user typed.
 """
 
 import re
 import unicodedata
+
+from components.telex import decode_text, decode_word
 
 # Chat abbreviations seen in Vietnamese support chats, keyed by their
 # diacritic-free form. Only expansions that are unambiguous in a VssID
@@ -99,14 +105,26 @@ def fold(word: str) -> str:
     return _REPEATS.sub(r"\1", strip_diacritics(word).lower())
 
 
-def expand(word: str) -> list[str]:
-    """Folded word, split into the words of its expansion if it is an abbreviation."""
-    folded = fold(word)
+def decode(word: str) -> str:
+    """The word with a Telex/VNI typing slip decoded; abbreviations and app names stay."""
+    lower = word.lower()
+    if lower in ABBREVIATIONS or lower in OTHER_APPS:
+        return word
+    return decode_word(word)
+
+
+def _expand_folded(folded: str) -> list[str]:
     if folded in OTHER_APPS:
         return [folded, OTHER_APP_MARKER]
     return ABBREVIATIONS.get(folded, folded).split()
 
 
+def expand(word: str) -> list[str]:
+    """Decoded, folded word, split into the words of its expansion if it is an abbreviation."""
+    return _expand_folded(fold(decode(word)))
+
+
 def normalize_text(text: str) -> str:
     """Whole-sentence canonical form (used by the evaluation peers and tools)."""
-    return " ".join(w for word in re.findall(r"\w+", nfc(text)) for w in expand(word))
+    words = re.findall(r"\w+", decode_text(nfc(text), decode))
+    return " ".join(w for word in words for w in _expand_folded(fold(word)))
