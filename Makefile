@@ -3,7 +3,8 @@
 SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
-RASA := $(BIN)/rasa
+# The rasa CLI with the project's add-ons switched on (addons/__main__.py).
+RASA := $(BIN)/python -m addons
 MODEL := models/vssid.tar.gz
 WEB_VENDOR := web/static/vendor/socket.io.min.js
 TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml data/nlu/*.yml components/*.py)
@@ -32,10 +33,10 @@ $(WEB_VENDOR): web/package.json web/package-lock.json
 	scripts/web-build.sh
 
 run: install train web
-	scripts/run.sh
+	$(BIN)/python -m scripts.run
 
 shell: install train
-	scripts/run.sh shell
+	$(BIN)/python -m scripts.run shell
 
 validate: install
 	$(RASA) data validate --fail-on-warnings
@@ -54,11 +55,11 @@ test: install train web validate lint
 
 # Held-out evaluation beside two peers (docs/eval/report.md); trains the peers once.
 eval: install train
-	$(BIN)/python scripts/evaluate.py
+	$(BIN)/python -m scripts.evaluate
 
 # Throughput, latency and memory beside the rasa-init peer (docs/bench.md); ~7 min.
 bench: install train
-	$(BIN)/python scripts/bench.py
+	$(BIN)/python -m scripts.bench
 
 # Scale-out profile on this machine (docs/deployment.md); needs redis-server postgresql nginx.
 cluster: install train
@@ -66,7 +67,7 @@ cluster: install train
 
 # 20 conversations for 10 minutes against the single-machine bot (docs/soak.md).
 soak: install train
-	$(BIN)/python scripts/loadgen.py --spawn --concurrency 20 --duration 600 --json results/soak.json
+	$(BIN)/python -m scripts.loadgen --spawn --concurrency 20 --duration 600 --json results/soak.json
 
 # Known vulnerabilities in the pinned dependencies (needs PyPI and the advisory database).
 audit: install

@@ -15,56 +15,54 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.content import Content, load
+from actions import render
+from content import Content, load
 
 NLU_FALLBACK = "nlu_fallback"
 
 
-def _step_buttons(content: Content, *keys: str) -> list[dict[str, str]]:
-    titles = content.messages["step_buttons"]
-    payloads = {
-        "next": "/next_step",
-        "repeat": "/repeat_step",
-        "previous": "/previous_step",
-        "menu": "/show_menu",
-    }
-    return [{"title": titles[k], "payload": payloads[k]} for k in keys]
+def utter(dispatcher: CollectingDispatcher, msg: dict) -> None:
+    dispatcher.utter_message(text=msg["text"], buttons=msg["buttons"], image=msg["image"])
 
 
-def _os_buttons(content: Content, topic: dict) -> list[dict[str, str]]:
-    return [
-        {
-            "title": content.guides[guide_id]["label"],
-            "payload": f'/inform{{"os":"{os_name}"}}',
-        }
-        for os_name, guide_id in topic["by_os"].items()
-    ]
+def _entity(tracker: Tracker, name: str) -> str | None:
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") == name:
+            return entity.get("value")
+    return None
 
 
 def send_topic(
-    dispatcher: CollectingDispatcher, content: Content, intent: str, os_name: str | None
+    dispatcher: CollectingDispatcher,
+    content: Content,
+    intent: str,
+    os_name: str | None,
+    route: str | None = None,
 ) -> list[EventType]:
-    """Answers a how-to topic; asks for the platform first when it matters."""
+    """Answers a how-to topic; asks for the platform or the route first when it matters."""
     topic = content.topics[intent]
-    if "by_os" in topic:
-        if os_name not in topic["by_os"]:
-            dispatcher.utter_message(text=topic["ask_os"], buttons=_os_buttons(content, topic))
+    if topic.by_os:
+        if os_name not in topic.by_os:
+            buttons = render.os_buttons(content, topic.by_os)
+            dispatcher.utter_message(text=topic.ask_os, buttons=buttons)
             return [SlotSet("pending_topic", intent)]
-        guide_ids = [topic["by_os"][os_name]]
+        guide_ids = [topic.by_os[os_name]]
+    elif topic.routes:
+        if route not in topic.routes:
+            lines = []
+            if topic.text:
+                lines = [content.fill(topic.text), content.source_line(topic)]
+            lines.append(content.fill(topic.ask))
+            buttons = render.route_buttons(content, topic.routes)
+            dispatcher.utter_message(text="\n".join(lines), buttons=buttons)
+            return [SlotSet("pending_topic", intent)]
+        guide_ids = [route]
     else:
-        guide_ids = topic.get("guides", [])
-
-    if "text" in topic:
-        buttons = [content.topic_button(b) for b in topic.get("buttons", [])]
-        dispatcher.utter_message(text=content.topic_text(intent), buttons=buttons)
-    if topic.get("intro"):
-        dispatcher.utter_message(text=topic["intro"])
-    several = len(guide_ids) > 1
+        guide_ids = topic.guides
+        if topic.text or topic.caution:
+            utter(dispatcher, render.text_message(content, intent))
     for guide_id in guide_ids:
-        guide = content.guides[guide_id]
-        buttons = [content.step_button(guide_id, several)]
-        buttons += [content.topic_button(b) for b in guide.get("buttons", [])]
-        dispatcher.utter_message(text=content.guide_text(guide_id), buttons=buttons)
+        utter(dispatcher, render.guide_message(content, guide_id))
 
     events: list[EventType] = [SlotSet("pending_topic", None), SlotSet("step", None)]
     if guide_ids:
@@ -87,12 +85,13 @@ class ActionShowGuide(Action):
         if intent not in content.topics:
             intent = tracker.get_slot("pending_topic")
         if intent in content.topics:
-            return send_topic(dispatcher, content, intent, os_name)
+            route = _entity(tracker, "guide")
+            return send_topic(dispatcher, content, intent, os_name, route)
         # A bare "android" with nothing pending: remember it, offer the menu.
         label = {"android": "Android", "ios": "iPhone (iOS)"}.get(os_name, "của bạn")
         dispatcher.utter_message(
             text=content.message("pick_os_unknown", os_label=label),
-            buttons=content.menu_buttons(),
+            buttons=render.menu_buttons(content),
         )
         return []
 
@@ -105,7 +104,7 @@ class ActionShowMenu(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         content = load()
-        dispatcher.utter_message(text=content.message("menu"), buttons=content.menu_buttons())
+        dispatcher.utter_message(text=content.message("menu"), buttons=render.menu_buttons(content))
         return []
 
 
@@ -132,10 +131,10 @@ class StepAction:
         guide_id = tracker.get_slot("guide")
         if guide_id not in content.guides:
             dispatcher.utter_message(
-                text=content.message("step_none"), buttons=content.menu_buttons()
+                text=content.message("step_none"), buttons=render.menu_buttons(content)
             )
             return []
-        guide = content.guides[guide_id]
+        steps = content.guides[guide_id].steps
         index = self.start_index(tracker)
         if index is None:
             # Not in step mode yet: "tiếp" or "nhắc lại" start at step 1.
@@ -143,17 +142,13 @@ class StepAction:
         if index < 0:
             dispatcher.utter_message(text=content.message("step_first"))
             index = 0
-        if index >= len(guide["steps"]):
+        if index >= len(steps):
             dispatcher.utter_message(
-                text=content.message("step_done", title=guide["title"]),
-                buttons=content.menu_buttons(),
+                text=content.message("step_done", title=content.guides[guide_id].title),
+                buttons=render.menu_buttons(content),
             )
             return [SlotSet("step", None)]
-        keys = ["next", "repeat"] + (["previous"] if index > 0 else [])
-        text = content.step_text(guide_id, index)
-        if index == 0:
-            text += "\n" + content.message("step_controls")
-        dispatcher.utter_message(text=text, buttons=_step_buttons(content, *keys))
+        utter(dispatcher, render.step_message(content, guide_id, index))
         return [SlotSet("step", float(index))]
 
 
@@ -190,7 +185,7 @@ class ActionOutOfScope(Action):
     ) -> list[EventType]:
         content = load()
         dispatcher.utter_message(
-            text=content.message("out_of_scope"), buttons=content.menu_buttons()
+            text=content.message("out_of_scope"), buttons=render.menu_buttons(content)
         )
         return []
 
@@ -214,16 +209,16 @@ class ActionClarify(Action):
         content = load()
         if _previous_user_intent(tracker) == NLU_FALLBACK:
             dispatcher.utter_message(
-                text=content.message("still_unclear"), buttons=content.menu_buttons()
+                text=content.message("still_unclear"), buttons=render.menu_buttons(content)
             )
             return []
         ranking = tracker.latest_message.get("intent_ranking") or []
         guesses = [r["name"] for r in ranking if r.get("name") in content.topics][:3]
         if guesses:
-            buttons = [content.topic_button(i) for i in guesses]
+            buttons = [render.topic_button(content, i) for i in guesses]
             dispatcher.utter_message(text=content.message("did_you_mean"), buttons=buttons)
         else:
             dispatcher.utter_message(
-                text=content.message("did_you_mean_none"), buttons=content.menu_buttons()
+                text=content.message("did_you_mean_none"), buttons=render.menu_buttons(content)
             )
         return []

@@ -1,13 +1,32 @@
 """Server-side hardening of Rasa 3.6 that its configuration cannot express.
 
-`endpoints.yml` names a tracker store from `addons.tracker_store`, so every
-Rasa process (run, shell, test) imports this package at start-up and gets:
-- no silent in-memory fallback when the tracker database is down (see
-  tracker_store.py);
-- custom actions bounded by a short timeout with a polite apology instead of
-  silence when the action server is down or slow (see action_guard.py).
+Switched on in one place: `install_all()`, which the project's entry point
+(`python -m addons`, used by every Makefile target instead of the bare `rasa`
+command) calls before Rasa starts. Each patch reports whether it is active,
+and the REST channel's health check lists them, so a test can check the
+running bot.
+- tracker_store: no silent in-memory fallback when the tracker database is
+  down; the channels answer with the apology or 503 instead;
+- action_guard: custom actions bounded by a short timeout, with the apology
+  instead of silence when the action server is down or slow.
 """
 
-from addons import action_guard
+from __future__ import annotations
 
-action_guard.install()
+from collections.abc import Callable
+
+from addons import action_guard, tracker_store
+
+PATCHES: dict[str, tuple[Callable[[], None], Callable[[], bool]]] = {
+    "strict_tracker_store": (tracker_store.install, tracker_store.active),
+    "action_guard": (action_guard.install, action_guard.active),
+}
+
+
+def install_all() -> None:
+    for install, _ in PATCHES.values():
+        install()
+
+
+def active() -> dict[str, bool]:
+    return {name: is_active() for name, (_, is_active) in PATCHES.items()}

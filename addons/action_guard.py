@@ -22,7 +22,7 @@ import jsonschema
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.shared.core.events import BotUttered
 
-from actions.content import load
+from content import load
 
 logger = logging.getLogger(__name__)
 
@@ -48,11 +48,15 @@ def _validate_action_result(self, result: dict) -> bool:
     return True
 
 
+def active() -> bool:
+    return getattr(RemoteAction.run, "_guarded", False)
+
+
 def install() -> None:
     """Wraps RemoteAction.run and swaps its reply validator, once per process."""
     RemoteAction._validate_action_result = _validate_action_result
     original = RemoteAction.run
-    if getattr(original, "_guarded", False):
+    if active():
         return
 
     @functools.wraps(original)

@@ -3,9 +3,10 @@
 Rasa wraps every tracker store in FailSafeTrackerStore, which on a database
 error answers "no tracker" (a new, empty conversation) and keeps saving to
 memory, so an outage silently splits conversations between replicas and loses
-them on restart. Loading this module replaces that wrapper with one that logs
-the error and raises TrackerStoreUnavailable, which the channels turn into a
-503 or an apology; once the database is back, conversations continue.
+them on restart. `install()` (called by addons.install_all) replaces that
+wrapper with one that logs the error and raises TrackerStoreUnavailable, which
+the channels turn into a 503 or an apology; once the database is back,
+conversations continue.
 """
 
 from __future__ import annotations
@@ -64,10 +65,14 @@ class StrictTrackerStore(FailSafeTrackerStore):
             self._fail("save", error)
 
 
-# The Agent wraps the store it is given in `FailSafeTrackerStore`, looked up
-# in rasa.core.agent's namespace; this module is imported (from endpoints.yml)
-# before the Agent is built.
-rasa.core.agent.FailSafeTrackerStore = StrictTrackerStore
+def install() -> None:
+    # The Agent wraps the store it is given in `FailSafeTrackerStore`, looked
+    # up in rasa.core.agent's namespace when the Agent is built.
+    rasa.core.agent.FailSafeTrackerStore = StrictTrackerStore
+
+
+def active() -> bool:
+    return rasa.core.agent.FailSafeTrackerStore is StrictTrackerStore
 
 
 class StrictSQLTrackerStore(SQLTrackerStore):

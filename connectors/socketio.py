@@ -6,8 +6,8 @@ joins the room named after the session id and every reply to a persistent
 session is lost (Rasa issue 13027). This channel re-registers that
 handler and awaits the call. It also re-registers the message handler, which
 in Rasa fails silently on anything but a well-formed message: here a bad
-payload, an invalid session id, empty or overlong text get a polite reply
-(connectors/guard.py), and a tracker store outage gets the apology.
+payload or an invalid session id gets a polite reply, and the text goes
+through the shared inbound path (connectors/inbound.py).
 
 credentials.yml:
     connectors.socketio.SocketIOInput:
@@ -21,16 +21,14 @@ from __future__ import annotations
 import inspect
 import re
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from rasa.core.channels.socketio import SocketIOOutput
 from sanic import Blueprint
 
-from actions.content import load
-from connectors import guard
+from connectors import inbound
+from content import load
 
 # Session ids become tracker keys: accept what this channel hands out (uuid4
 # hex) and other plain ids, mint a new one for anything else.
@@ -43,7 +41,7 @@ class SocketIOInput(RasaSocketIOInput):
         # Same name as Rasa's channel: trackers and analytics see "socketio".
         return "socketio"
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+    def blueprint(self, on_new_message: inbound.OnNewMessage) -> Blueprint:
         blueprint = super().blueprint(on_new_message)
         sio = self.sio
 
@@ -68,23 +66,11 @@ class SocketIOInput(RasaSocketIOInput):
                 if not (isinstance(sender_id, str) and VALID_SESSION_ID.fullmatch(sender_id)):
                     await output.send_text_message(sid, load().message("session_invalid"))
                     return
-            text = data.get("message")
-            text = guard.clean_text(text) if isinstance(text, str) else ""
-            reply = guard.precheck(text)
-            if reply:
-                await output.send_text_message(sender_id, reply)
-                return
             metadata = data.get(self.metadata_key)
-            message = UserMessage(
-                text,
-                output,
-                sender_id,
-                input_channel=self.name(),
-                metadata=metadata if isinstance(metadata, dict) else None,
-            )
-            try:
-                await on_new_message(message)
-            except guard.OUTAGES as error:
-                await output.send_text_message(sender_id, guard.outage_reply(error))
+            metadata = metadata if isinstance(metadata, dict) else None
+            await inbound.handle(
+                on_new_message, output, self.name(), sender_id, data.get("message"),
+                metadata=metadata,
+            )  # fmt: skip
 
         return blueprint

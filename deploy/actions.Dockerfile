@@ -4,10 +4,11 @@ FROM rasa/rasa-sdk:3.6.2
 
 WORKDIR /app
 USER root
-# actions/content.py reads content.yml with PyYAML, which the SDK image lacks;
-# same version as the project's virtualenv.
-RUN pip install --no-cache-dir PyYAML==6.0.4
+# content/ reads content.yml with PyYAML and checks it with pydantic, which
+# the SDK image lacks; same versions as the project's virtualenv.
+RUN pip install --no-cache-dir PyYAML==6.0.4 pydantic==1.10.9
 COPY --chown=1001:0 actions ./actions
+COPY --chown=1001:0 content ./content
 USER 1001
 
 # actions.server listens on 127.0.0.1 unless told otherwise; here the bots

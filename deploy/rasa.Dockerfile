@@ -5,18 +5,19 @@ FROM rasa/rasa:3.6.21-full
 WORKDIR /app
 # Only what the server loads at run time: the model, the cluster endpoints and
 # the channels, plus the Python modules they name (custom NLU components,
-# strict tracker store, connectors; connectors read their messages from
-# actions/content.yml). rasa.Dockerfile.dockerignore keeps the rest out.
+# add-ons, connectors, and content/ for the fixed messages such as the
+# apology). rasa.Dockerfile.dockerignore keeps the rest out.
 COPY --chown=1001:0 credentials.yml endpoints-cluster.yml ./
 COPY --chown=1001:0 addons ./addons
 COPY --chown=1001:0 components ./components
 COPY --chown=1001:0 connectors ./connectors
-COPY --chown=1001:0 actions ./actions
+COPY --chown=1001:0 content ./content
 COPY --chown=1001:0 models/vssid.tar.gz ./models/vssid.tar.gz
 
 USER 1001
 EXPOSE 5005
-# The image's entrypoint is `rasa`. Settings come from the environment
-# variables endpoints-cluster.yml names (see docker-compose.yml).
+# `python -m addons` is the rasa CLI with the add-ons switched on. Settings
+# come from the environment variables endpoints-cluster.yml names.
+ENTRYPOINT ["python", "-m", "addons"]
 CMD ["run", "--model", "models/vssid.tar.gz", "--endpoints", "endpoints-cluster.yml", \
      "--credentials", "credentials.yml", "--port", "5005"]

@@ -4,7 +4,7 @@ For each model (ours, models/vssid.tar.gz, and the default-pipeline peer on
 the same data: make eval's eval/models/default-<hash>.tar.gz, trained here
 first if missing, ~15 min) it starts the
 action server and `rasa run` as `make run` does (endpoints.yml, a fresh SQLite
-database, free ports; scripts/cluster_stack.py) and drives them through REST
+database, free ports; scripts/harness.py) and drives them through REST
 with scripts/loadgen.py:
 
   startup    Rasa process start to the first answer
@@ -18,9 +18,9 @@ temporary directory. Prints a Markdown table and writes it, with the command,
 date, load average and the targets, into docs/bench.md between markers.
 
 --profile instead loads our model in this process with the same endpoints and
-times where one turn goes (NLU, tracker store, policies, action server, lock).
+times where one turn goes (scripts/turn_profile.py).
 
-    .venv/bin/python scripts/bench.py [--quick] [--duration 30] [--profile]
+    .venv/bin/python -m scripts.bench [--quick] [--duration 30] [--profile]
 """
 
 from __future__ import annotations
@@ -29,19 +29,15 @@ import argparse
 import asyncio
 import datetime
 import json
-import logging
 import os
 import pathlib
 import subprocess
 import sys
 import tempfile
 import time
-from unittest import mock
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from scripts import cluster_stack, loadgen  # noqa: E402
+from scripts import loadgen
+from scripts.harness import MODEL, RASA, ROOT, SingleMachine
 
 DOC = ROOT / "docs" / "bench.md"
 PEER_CONFIG = ROOT / "eval" / "configs" / "default.yml"
@@ -58,7 +54,7 @@ def peer_model(models_dir: pathlib.Path | None = None, train: bool = True) -> pa
     data>.tar.gz): reused if present, else trained here (~15 min) unless
     `train` is false, so the peer always serves the data our model serves.
     """
-    from scripts.evaluate import MODELS, train_rasa, training_hash
+    from scripts.eval_training import MODELS, train_rasa, training_hash
 
     models_dir = models_dir or MODELS
     path = models_dir / f"default-{training_hash(PEER_CONFIG)}.tar.gz"
@@ -90,18 +86,6 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-class Bot(cluster_stack.SingleMachine):
-    """SingleMachine (endpoints.yml, fresh SQLite, free ports) serving `model`."""
-
-    def __init__(self, log_dir: pathlib.Path, model: pathlib.Path):
-        super().__init__(log_dir)
-        self.model = model
-
-    def start(self) -> Bot:
-        with mock.patch.object(cluster_stack, "MODEL", self.model):
-            return super().start()
-
-
 async def first_answer(url: str) -> float:
     turn = loadgen.Turn("startup", 0, *loadgen.SCRIPT[0], time.monotonic())
     async with loadgen.aiohttp.ClientSession() as session:
@@ -114,7 +98,7 @@ async def first_answer(url: str) -> float:
 def measure(name: str, model: pathlib.Path, args) -> dict:
     """Every figure for one model; the bot runs only inside this function."""
     print(f"[{name}] starting {model.relative_to(ROOT)} (load {load()})", file=sys.stderr)
-    bot, started = Bot(ROOT / "logs" / "bench" / name, model), time.monotonic()
+    bot, started = SingleMachine(ROOT / "logs" / "bench" / name, model), time.monotonic()
     bot.start()
     try:
         pid = bot.rasa.pid
@@ -181,7 +165,7 @@ def time_training() -> dict:
     with tempfile.TemporaryDirectory(prefix="vssid-bench-train-") as tmp:
         env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_MAX_CACHE_SIZE": "0"}
         args = [
-            str(cluster_stack.BIN / "rasa"), "train", "--config", "config.yml", "--domain",
+            *RASA, "train", "--config", "config.yml", "--domain",
             "domain.yml", "--data", "data", "--out", tmp, "--fixed-model-name", "bench",
         ]  # fmt: skip
         before, started = load(), time.monotonic()
@@ -287,169 +271,6 @@ def write_doc(name: str, block: str) -> None:
     DOC.write_text(splice(doc, name, block), encoding="utf-8")
 
 
-# Where one turn goes: (label, owner, attribute). Owners are resolved on the
-# loaded agent ("agent", "processor", "store") or are classes; nested timers
-# overlap on purpose (the processor contains the rest), see breakdown().
-TIMERS = [
-    ("total", "agent", "handle_message"),
-    ("processor", "processor", "handle_message"),
-    ("tracker store retrieve", "store", "retrieve"),
-    ("tracker store save", "store", "save"),
-    ("NLU parse", "processor", "parse_message"),
-    ("slot extraction", "processor", "run_action_extract_slots"),
-    ("policy prediction", "processor", "_predict_next_with_tracker"),
-    ("  RulePolicy", "RulePolicy", "predict_action_probabilities"),
-    ("  MemoizationPolicy", "MemoizationPolicy", "predict_action_probabilities"),
-    ("actions (all)", "processor", "_run_action"),
-    ("  action server call", "RemoteAction", "run"),
-    ("    response schema check", "RemoteAction", "_validate_action_result"),
-]
-
-
-def timed(function, label: str, spent: dict[str, float]):
-    """`function` (sync or async) adding its wall time to spent[label]."""
-    if asyncio.iscoroutinefunction(function):
-
-        async def wrapper(*args, **kwargs):
-            started = time.perf_counter()
-            try:
-                return await function(*args, **kwargs)
-            finally:
-                spent[label] = spent.get(label, 0.0) + time.perf_counter() - started
-    else:
-
-        def wrapper(*args, **kwargs):
-            started = time.perf_counter()
-            try:
-                return function(*args, **kwargs)
-            finally:
-                spent[label] = spent.get(label, 0.0) + time.perf_counter() - started
-
-    return wrapper
-
-
-def instrument(owners: dict, spent: dict[str, float]) -> None:
-    """Wraps the TIMERS whose owner is among `owners` (name -> class or object)."""
-    for label, owner, attribute in TIMERS:
-        if owner in owners:
-            target = owners[owner]
-            setattr(target, attribute, timed(getattr(target, attribute), label, spent))
-
-
-def breakdown(per_turn: list[dict[str, float]]) -> dict[str, float]:
-    """Mean ms per turn of each timer, plus the lock (agent minus processor) and
-    what no timer covers inside the processor."""
-    labels = {label for turn in per_turn for label in turn}
-    mean = {k: 1000 * sum(t.get(k, 0.0) for t in per_turn) / len(per_turn) for k in labels}
-    mean["lock store + agent"] = mean.get("total", 0.0) - mean.get("processor", 0.0)
-    parts = ("tracker store retrieve", "tracker store save", "NLU parse", "slot extraction")
-    covered = sum(mean.get(k, 0.0) for k in (*parts, "policy prediction", "actions (all)"))
-    mean["other (session check, events, …)"] = mean.get("processor", 0.0) - covered
-    return {k: round(v, 2) for k, v in mean.items()}
-
-
-async def conversation(agent, sender: str, turns: int, spent: dict) -> list[dict]:
-    per_turn = []
-    for index in range(turns):
-        text, expected = loadgen.SCRIPT[index % len(loadgen.SCRIPT)]
-        spent.clear()
-        replies = await agent.handle_text(text, sender_id=sender)
-        if expected not in loadgen.joined(replies):
-            raise RuntimeError(f"turn {index} {text!r}: {replies}")
-        per_turn.append(dict(spent))
-    return per_turn
-
-
-async def profile(turns: int) -> str:
-    """Our model in this process, endpoints.yml with a fresh SQLite database and the
-    real action server: mean time per component for the first and last 20 turns of
-    one conversation, then the same with an in-memory tracker store, and cProfile."""
-    import cProfile
-    import io
-    import pstats
-    import secrets
-
-    import yaml
-    from rasa.core.actions.action import RemoteAction
-    from rasa.core.agent import load_agent
-    from rasa.core.policies.memoization import MemoizationPolicy
-    from rasa.core.policies.rule_policy import RulePolicy
-    from rasa.core.tracker_store import InMemoryTrackerStore
-    from rasa.core.utils import AvailableEndpoints
-    from rasa.utils.log_utils import configure_structlog
-
-    import addons  # noqa: F401 - the action guard, as endpoints.yml's modules load it
-
-    # `rasa run`'s log level: debug logging prints the whole tracker every turn.
-    logging.basicConfig(level=logging.INFO)
-    configure_structlog(logging.INFO)
-
-    tmp = pathlib.Path(tempfile.mkdtemp(prefix="vssid-bench-profile-"))
-    port, token = cluster_stack.free_port(), secrets.token_urlsafe(16)
-    actions = cluster_stack.action_server(port, token, ROOT / "logs" / "bench")
-    try:
-        endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))
-        endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{port}/webhook"
-        endpoints["action_endpoint"]["headers"] = {"Authorization": f"Bearer {token}"}
-        endpoints["tracker_store"]["db"] = str(tmp / "rasa.db")
-        (tmp / "endpoints.yml").write_text(yaml.safe_dump(endpoints, allow_unicode=True))
-        spent: dict[str, float] = {}
-        classes = {"RulePolicy": RulePolicy, "MemoizationPolicy": MemoizationPolicy}
-        instrument({**classes, "RemoteAction": RemoteAction}, spent)  # the graph binds on load
-        agent = await load_agent(
-            model_path=str(cluster_stack.MODEL),
-            endpoints=AvailableEndpoints.read_endpoints(str(tmp / "endpoints.yml")),
-        )
-        instrument(
-            {"agent": agent, "processor": agent.processor, "store": agent.tracker_store}, spent
-        )
-        await conversation(agent, "warm-up", 10, spent)
-        started = time.monotonic()
-        sql = await conversation(agent, "profile-sql", turns, spent)
-        sql_seconds = time.monotonic() - started
-        memory = InMemoryTrackerStore(agent.domain)
-        agent.processor.tracker_store = agent.tracker_store = memory
-        memory.retrieve = timed(memory.retrieve, "tracker store retrieve", spent)
-        memory.save = timed(memory.save, "tracker store save", spent)
-        in_memory = await conversation(agent, "profile-memory", turns, spent)
-        profiler = cProfile.Profile()
-        profiler.enable()
-        await conversation(agent, "profile-cprofile", 50, spent)
-        profiler.disable()
-    finally:
-        actions.stop()
-    window = min(20, turns // 2)
-    columns = {
-        f"SQLite, turns 1-{window}": breakdown(sql[:window]),
-        f"SQLite, turns {turns - window + 1}-{turns}": breakdown(sql[-window:]),
-        f"in-memory, turns 1-{window}": breakdown(in_memory[:window]),
-        f"in-memory, turns {turns - window + 1}-{turns}": breakdown(in_memory[-window:]),
-    }
-    labels = [label for label, _, _ in TIMERS] + list(breakdown([{}]))[-2:]
-    lines = [
-        f"In-process `Agent.handle_text`, one conversation of {turns} turns ({sql_seconds:.1f} s "
-        f"on SQLite), mean ms per turn; load average {load()}.",
-        "",
-        "| component | " + " | ".join(columns) + " |",
-        "|---|" + "---|" * len(columns),
-    ]
-    for label in labels:
-        cells = " | ".join(str(c.get(label, 0.0)) for c in columns.values())
-        lines.append(f"| {label} | {cells} |")
-    stream = io.StringIO()
-    pstats.Stats(profiler, stream=stream).sort_stats("tottime").print_stats(15)
-    top = "\n".join(line[:150] for line in stream.getvalue().splitlines() if line.strip())
-    lines += [
-        "",
-        "cProfile, 50 turns (in-memory store), top 15 by own time:",
-        "",
-        "```",
-        top,
-        "```",
-    ]
-    return "\n".join(lines) + "\n"
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="smoke run: ours only, short")
@@ -464,6 +285,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true", help="where one turn's time goes")
     args = parser.parse_args(argv)
     if args.profile:
+        from scripts.turn_profile import profile
+
         block = asyncio.run(profile(args.length))
         print(block)
         if not args.no_doc:
@@ -473,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
         args.duration, args.concurrency, args.sequential, args.length = 5, [1, 5], 10, 40
         args.no_peer = args.no_train = args.no_doc = True
 
-    models = {"ours": cluster_stack.MODEL}
+    models = {"ours": MODEL}
     if not args.no_peer:
         models["peer"] = peer_model()
     results = {name: measure(name, model, args) for name, model in models.items()}
@@ -481,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     command = (
         "make bench"
         if argv is None and not sys.argv[1:]
-        else "scripts/bench.py " + " ".join(sys.argv[1:] if argv is None else argv)
+        else "python -m scripts.bench " + " ".join(sys.argv[1:] if argv is None else argv)
     )
     table = markdown(results, train, command)
     print(table)

@@ -8,4 +8,4 @@
 # The pieces live in scripts/cluster_stack.py, which the tests reuse.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec .venv/bin/python scripts/cluster_stack.py "$@"
+exec .venv/bin/python -m scripts.cluster_stack "$@"

@@ -6,9 +6,9 @@ drives it (stop PostgreSQL or Redis, kill a replica). Every service runs from
 Debian's packages (redis-server, postgresql, nginx) in a fresh temporary
 directory on free ports, so nothing touches the system's own instances and no
 systemd is needed. Passwords and the action-server token are random per run.
-SingleMachine starts the default profile the same way, for soak runs.
+Processes are started by scripts/harness.py.
 
-    .venv/bin/python scripts/cluster_stack.py [--port 5080] [--logs logs/cluster]
+    .venv/bin/python -m scripts.cluster_stack [--port 5080] [--logs logs/cluster]
 """
 
 from __future__ import annotations
@@ -22,33 +22,21 @@ import pwd
 import secrets
 import shutil
 import signal
-import socket
 import string
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
-import yaml
+from scripts.harness import ROOT, Service, free_port, rasa_server, start_action_server
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-BIN = ROOT / ".venv" / "bin"
-MODEL = ROOT / "models" / "vssid.tar.gz"
 ENDPOINTS = ROOT / "endpoints-cluster.yml"
-CREDENTIALS = ROOT / "credentials.yml"
 NGINX_TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
 # After a replica dies holding a conversation's lock, the next message of that
 # conversation waits this long on the survivor (Rasa's default is 60 s). Every
 # turn is processed within a few seconds (actions time out after 2.5 s).
 TICKET_LOCK_LIFETIME = "20"
 REQUIRED = ("redis-server", "nginx", "initdb", "postgres")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def postgres_bin(name: str) -> str | None:
@@ -64,95 +52,6 @@ def missing_programs() -> list[str]:
     """Names of the system programs this cluster needs and cannot find."""
     finders = {"initdb": postgres_bin, "postgres": postgres_bin}
     return [n for n in REQUIRED if not finders.get(n, shutil.which)(n)]
-
-
-def http_ok(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
-class Proc:
-    """One service process with its log file. Each runs in its own session so
-    Ctrl-C reaches only the driver, which then stops them in order."""
-
-    def __init__(self, name: str, args: list[str], log_dir: pathlib.Path, **options):
-        self.name, self.args, self.log = name, args, log_dir / f"{name}.log"
-        self.options = options  # env, user, group for Popen
-        self.proc: subprocess.Popen | None = None
-
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
-
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def start(self, ready, timeout: float = 60) -> Proc:
-        """Starts the process and waits until ready() is true."""
-        self.launch()
-        return self.wait(ready, timeout)
-
-    def launch(self) -> Proc:
-        with open(self.log, "ab") as out:
-            self.proc = subprocess.Popen(
-                self.args,
-                cwd=ROOT,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                **self.options,
-            )
-        return self
-
-    def wait(self, ready, timeout: float = 60) -> Proc:
-        deadline = time.monotonic() + timeout
-        while not ready():
-            if not self.alive():
-                raise RuntimeError(f"{self.name} exited:\n{self.tail()}")
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{self.name} not ready after {timeout:.0f} s:\n{self.tail()}")
-            time.sleep(0.3)
-        return self
-
-    def tail(self, chars: int = 3000) -> str:
-        return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else ""
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 20) -> None:
-        if not self.alive():
-            return
-        self.proc.send_signal(sig)
-        try:
-            self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-
-    def kill(self) -> None:
-        """SIGKILL: a crash, no chance to clean up (the tests' replica failure)."""
-        self.stop(signal.SIGKILL)
-
-
-def action_server(port: int, token: str, log_dir: pathlib.Path) -> Proc:
-    """The action server (token-checked rasa_sdk), started and healthy."""
-    args = [str(BIN / "python"), "-m", "actions.server", "--port", str(port)]
-    env = {**os.environ, "ACTION_SERVER_TOKEN": token}
-    proc = Proc("actions", args, log_dir, env=env)
-    return proc.start(lambda: http_ok(f"http://127.0.0.1:{port}/health"))
-
-
-def rasa_server(name: str, port: int, endpoints: pathlib.Path, log_dir: pathlib.Path, env=None):
-    """`rasa run` on 127.0.0.1 with the repo's model and credentials.yml (not started)."""
-    if not MODEL.exists():
-        raise RuntimeError(f"no trained model at {MODEL}: run `make train`")
-    args = [
-        str(BIN / "rasa"), "run", "--model", str(MODEL), "--interface", "127.0.0.1",
-        "--port", str(port), "--endpoints", str(endpoints), "--credentials", str(CREDENTIALS),
-    ]  # fmt: skip
-    return Proc(name, args, log_dir, env={**os.environ, **(env or {})})
 
 
 class Cluster:
@@ -185,7 +84,7 @@ class Cluster:
         self.url = f"http://127.0.0.1:{self.ports['nginx']}"
         self.replica_urls = [f"http://127.0.0.1:{p}" for p in self.ports["rasa"]]
         self.postgres = self.redis = self.actions = self.nginx = None
-        self.replicas: list[Proc] = []
+        self.replicas: list[Service] = []
 
     # PostgreSQL ------------------------------------------------------------
 
@@ -223,7 +122,7 @@ class Cluster:
             "-p", self.env["POSTGRES_PORT"], "-k", str(pgdir),
             "-c", "listen_addresses=127.0.0.1",
         ]  # fmt: skip
-        self.postgres = Proc("postgres", args, self.log_dir, **self._as_postgres_user())
+        self.postgres = Service("postgres", args, self.log_dir, **self._as_postgres_user())
         self.postgres.start(self._postgres_ready)
         self._create_database()
 
@@ -282,7 +181,7 @@ class Cluster:
             "--bind", "127.0.0.1", "--requirepass", self.env["REDIS_PASSWORD"],
             "--dir", str(redis_dir), "--save", "", "--appendonly", "no",
         ]  # fmt: skip
-        self.redis = Proc("redis", args, self.log_dir).start(self._redis_ready)
+        self.redis = Service("redis", args, self.log_dir).start(self._redis_ready)
 
     def _redis_ready(self) -> bool:
         import redis  # Rasa's own dependency
@@ -301,11 +200,11 @@ class Cluster:
     # Action server and Rasa replicas ----------------------------------------
 
     def start_actions(self) -> None:
-        self.actions = action_server(
+        self.actions = start_action_server(
             self.ports["actions"], self.env["ACTION_SERVER_TOKEN"], self.log_dir
         )
 
-    def replica(self, index: int) -> Proc:
+    def replica(self, index: int) -> Service:
         port = self.ports["rasa"][index]
         return rasa_server(f"rasa-{index + 1}", port, ENDPOINTS, self.log_dir, self.env)
 
@@ -313,7 +212,7 @@ class Cluster:
         """Starts all replicas at once: loading the model is the slow part."""
         self.replicas = [self.replica(i).launch() for i in range(len(self.ports["rasa"]))]
         for proc, url in zip(self.replicas, self.replica_urls, strict=True):
-            proc.wait(lambda url=url: http_ok(url + "/"), timeout=240)
+            proc.wait(url + "/", timeout=240)
 
     # nginx -----------------------------------------------------------------
 
@@ -356,7 +255,7 @@ http {{
             shutil.which("nginx"), "-p", str(prefix), "-c", str(prefix / "nginx.conf"),
             "-e", str(self.log_dir / "nginx-error.log"),
         ]  # fmt: skip
-        self.nginx = Proc("nginx", args, self.log_dir).start(lambda: http_ok(self.url + "/"))
+        self.nginx = Service("nginx", args, self.log_dir).start(self.url + "/")
 
     # The whole cluster ---------------------------------------------------------
 
@@ -387,47 +286,6 @@ http {{
                 proc.stop()
         if self.postgres:
             self.stop_postgres()
-        if self.data:
-            shutil.rmtree(self.data, ignore_errors=True)
-
-
-class SingleMachine:
-    """The default profile as `make run` starts it (endpoints.yml: SQLite,
-    in-memory locks, one Rasa process, the action server), on free loopback
-    ports with the database in a temporary directory: for soak runs
-    (scripts/loadgen.py --spawn)."""
-
-    def __init__(self, log_dir: pathlib.Path):
-        self.log_dir = pathlib.Path(log_dir)
-        self.log_dir.mkdir(parents=True, exist_ok=True)
-        self.ports = {"actions": free_port(), "rasa": free_port()}
-        self.url = f"http://127.0.0.1:{self.ports['rasa']}"
-        self.data: pathlib.Path | None = None
-        self.actions = self.rasa = None
-
-    def start(self) -> SingleMachine:
-        self.data = pathlib.Path(tempfile.mkdtemp(prefix="vssid-single-"))
-        token = secrets.token_urlsafe(24)
-        # endpoints.yml as it is, but with this run's port, token and database.
-        endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))
-        endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{self.ports['actions']}/webhook"
-        endpoints["action_endpoint"]["headers"] = {"Authorization": f"Bearer {token}"}
-        endpoints["tracker_store"]["db"] = str(self.data / "rasa.db")
-        path = self.data / "endpoints.yml"
-        path.write_text(yaml.safe_dump(endpoints, allow_unicode=True), encoding="utf-8")
-        try:
-            self.actions = action_server(self.ports["actions"], token, self.log_dir)
-            self.rasa = rasa_server("rasa", self.ports["rasa"], path, self.log_dir)
-            self.rasa.start(lambda: http_ok(self.url + "/"), timeout=240)
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def stop(self) -> None:
-        for proc in (self.rasa, self.actions):
-            if proc:
-                proc.stop()
         if self.data:
             shutil.rmtree(self.data, ignore_errors=True)
 

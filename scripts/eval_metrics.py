@@ -187,18 +187,20 @@ class GuideMatcher:
 
     @classmethod
     def from_content(cls, content) -> GuideMatcher:
-        """`content` is an actions.content.Content."""
+        """`content` is a content.Content."""
         markers: dict[str, list[str]] = {}
         for intent, topic in content.topics.items():
             key = intent.removeprefix("ask_")
-            if "by_os" in topic:
-                markers[key] = [topic["ask_os"]]
-                for guide_id in topic["by_os"].values():
-                    markers[guide_id] = [content.guides[guide_id]["title"]]
-            elif topic.get("guides"):
-                markers[key] = [content.guides[g]["title"] for g in topic["guides"]]
+            if topic.by_os:
+                markers[key] = [topic.ask_os]
+                for guide_id in topic.by_os.values():
+                    markers[guide_id] = [content.guides[guide_id].title]
+            elif topic.routes:
+                markers[key] = [content.fill(topic.ask)]
+            elif topic.guides:
+                markers[key] = [content.guides[g].title for g in topic.guides]
             else:
-                markers[key] = [content.topic_text(intent)]
+                markers[key] = [content.fill(topic.text)]
         return cls(markers)
 
     def detect(self, replies: Sequence[dict]) -> set[str]:

@@ -25,13 +25,11 @@ import sys
 import tempfile
 import time
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import yaml
 
-import yaml  # noqa: E402
-
-from scripts import eval_metrics as em  # noqa: E402
-from scripts.evaluate import BIN, env_for, rasa_parser, train_rasa, training_hash  # noqa: E402
+from scripts import eval_metrics as em
+from scripts.eval_training import env_for, rasa_parser, train_rasa, training_hash
+from scripts.harness import BIN, ROOT
 
 CONFIGS = ROOT / "eval" / "configs"
 RESULTS = ROOT / "eval" / "results"

@@ -7,7 +7,7 @@ and those sent to `nlu_fallback` (the bot asks "did you mean…"). A wrong
 answer sends the user down the wrong guide; a question back costs one tap, so
 the table also shows wrong + ½ × asked back.
 
-    .venv/bin/python scripts/fallback_thresholds.py
+    .venv/bin/python -m scripts.fallback_thresholds
 """
 
 from __future__ import annotations
@@ -17,20 +17,17 @@ import sys
 import tempfile
 
 import numpy as np
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.training_data.loading import load_data
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from sklearn.model_selection import StratifiedKFold
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from rasa.engine.graph import ExecutionContext  # noqa: E402
-from rasa.engine.storage.local_model_storage import LocalModelStorage  # noqa: E402
-from rasa.engine.storage.resource import Resource  # noqa: E402
-from rasa.shared.nlu.training_data.loading import load_data  # noqa: E402
-from rasa.shared.nlu.training_data.message import Message  # noqa: E402
-from rasa.shared.nlu.training_data.training_data import TrainingData  # noqa: E402
-from sklearn.model_selection import StratifiedKFold  # noqa: E402
-
-from components.tfidf_classifier import TfidfIntentClassifier  # noqa: E402
-from components.vietnamese_tokenizer import VietnameseTokenizer  # noqa: E402
+from components.tfidf_classifier import TfidfIntentClassifier
+from components.vietnamese_tokenizer import VietnameseTokenizer
+from scripts.harness import ROOT
 
 THRESHOLDS = (0.0, 0.2, 0.3, 0.4)
 AMBIGUITY = (0.0, 0.02, 0.05, 0.1)

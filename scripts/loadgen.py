@@ -13,7 +13,7 @@ timeouts, refused connections), lost replies (200 with no message), wrong
 replies, and with --pid the RSS of those processes (start, after warm-up,
 peak, end, growth).
 
-    .venv/bin/python scripts/loadgen.py --url http://127.0.0.1:5005 \
+    .venv/bin/python -m scripts.loadgen --url http://127.0.0.1:5005 \
         --concurrency 20 --duration 600 --pid <rasa pid>
 
 With --spawn it starts the single-machine bot itself (endpoints.yml: SQLite,
@@ -262,8 +262,7 @@ def main(argv: list[str] | None = None) -> int:
 
     bot = None
     if args.spawn:
-        sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
-        from scripts.cluster_stack import SingleMachine
+        from scripts.harness import SingleMachine
 
         bot = SingleMachine(pathlib.Path(args.logs)).start()
         args.url, args.pid = bot.url, [*args.pid, bot.rasa.pid]

@@ -1,73 +1,25 @@
-"""Starts the real action server and Rasa server as subprocesses for tests."""
+"""The real action server and Rasa server for tests: a thin layer over
+scripts/harness.py with the tests' shared token."""
 
 from __future__ import annotations
 
-import os
 import pathlib
-import socket
-import subprocess
-import time
-import urllib.request
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-BIN = ROOT / ".venv" / "bin"
-MODEL = ROOT / "models" / "vssid.tar.gz"
+from scripts.harness import BIN, MODEL, RASA, ROOT, Service, free_port, http_ok, start_action_server
+from scripts.harness import rasa_server as harness_rasa_server
+from scripts.harness import write_endpoints as harness_write_endpoints
+
+__all__ = [
+    "ACTION_TOKEN", "BIN", "MODEL", "RASA", "ROOT", "Service", "action_server", "free_port",
+    "http_ok", "rasa_server", "write_endpoints",
+]  # fmt: skip
+
 # Shared by the test action servers and the endpoints the test bots use.
 ACTION_TOKEN = "test-action-token"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_http(url: str, proc: subprocess.Popen, log: pathlib.Path, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(
-                f"{url}: process exited {proc.returncode}\n{log.read_text()[-3000:]}"
-            )
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(f"{url} not up after {timeout}s\n{log.read_text()[-3000:]}")
-
-
-class Service:
-    """A subprocess with a log file, started and stopped by the test fixtures."""
-
-    def __init__(self, name: str, args: list[str], log_dir: pathlib.Path, env: dict | None = None):
-        self.name, self.args, self.log = name, args, log_dir / f"{name}.log"
-        self.env = {**os.environ, **(env or {})}
-        self.proc: subprocess.Popen | None = None
-
-    def start(self, health_url: str, timeout: float = 120) -> Service:
-        self.log.parent.mkdir(parents=True, exist_ok=True)
-        out = open(self.log, "ab")
-        self.proc = subprocess.Popen(
-            self.args, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT
-        )
-        wait_http(health_url, self.proc, self.log, timeout)
-        return self
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-
 def action_server(port: int, log_dir: pathlib.Path) -> Service:
-    args = [str(BIN / "python"), "-m", "actions.server", "--port", str(port)]
-    env = {"ACTION_SERVER_TOKEN": ACTION_TOKEN}
-    return Service("actions", args, log_dir, env).start(f"http://127.0.0.1:{port}/health")
+    return start_action_server(port, ACTION_TOKEN, log_dir)
 
 
 def rasa_server(
@@ -78,29 +30,10 @@ def rasa_server(
     env: dict | None = None,
     name: str = "rasa",
 ) -> Service:
-    if not MODEL.exists():
-        raise RuntimeError("no trained model: run `make train` (make test does)")
-    args = [
-        str(BIN / "rasa"), "run", "--model", str(MODEL), "--port", str(port),
-        "--endpoints", str(endpoints), "--credentials", str(credentials),
-    ]  # fmt: skip
-    return Service(name, args, log_dir, env).start(f"http://127.0.0.1:{port}/", timeout=180)
+    service = harness_rasa_server(name, port, endpoints, log_dir, env, credentials)
+    return service.start(f"http://127.0.0.1:{port}/", timeout=180)
 
 
-def write_endpoints(
-    path: pathlib.Path, actions_port: int, tracker_store: str | None = None
-) -> pathlib.Path:
-    """endpoints.yml for a test server; SQLite next to it unless told otherwise."""
-    if tracker_store is None:
-        tracker_store = (
-            "tracker_store:\n"
-            "  type: addons.tracker_store.CachedSQLTrackerStore\n"
-            "  dialect: sqlite\n"
-            f"  db: {path.parent / 'rasa.db'}\n"
-        )
-    path.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
-        f'  headers:\n    Authorization: "Bearer {ACTION_TOKEN}"\n{tracker_store}',
-        encoding="utf-8",
-    )
-    return path
+def write_endpoints(path: pathlib.Path, actions_port: int) -> pathlib.Path:
+    """endpoints.yml for a test server: the repo's, with SQLite next to it."""
+    return harness_write_endpoints(path, actions_port, ACTION_TOKEN)

@@ -17,7 +17,7 @@ from actions.actions import (
     ActionShowMenu,
     ActionStepByStep,
 )
-from actions.content import load
+from content import load
 
 SLOTS = {"os": None, "guide": None, "step": None, "pending_topic": None}
 
@@ -99,15 +99,23 @@ def test_change_password_gives_the_four_steps_in_order():
     assert SlotSet("guide", "change_password") in events
 
 
-def test_register_gives_the_app_and_the_web_way():
-    messages, _ = run(ActionShowGuide(), make_tracker("ask_register"))
+def test_register_asks_app_or_web_first_then_gives_that_way():
+    messages, events = run(ActionShowGuide(), make_tracker("ask_register"))
+    assert len(messages) == 1 and "Bước" not in texts(messages)
+    assert payloads(messages) == [
+        '/inform{"guide":"register_app"}',
+        '/inform{"guide":"register_web"}',
+    ]
+    assert SlotSet("pending_topic", "ask_register") in events
+
+    tracker = make_tracker("inform", {"pending_topic": "ask_register"})
+    tracker.latest_message["entities"] = [{"entity": "guide", "value": "register_web"}]
+    messages, events = run(ActionShowGuide(), tracker)
     text = texts(messages)
-    assert "một số tiện ích" in text and "Đăng ký ngay" in text and "24 giờ" in text
     assert "https://dichvucong.baohiemxahoi.gov.vn" in text and "Ghi nhận" in text
-    assert {
-        '/step_by_step{"guide":"register_app"}',
-        '/step_by_step{"guide":"register_web"}',
-    } <= set(payloads(messages))
+    assert "Đăng ký ngay" not in text
+    assert '/step_by_step{"guide":"register_web"}' in payloads(messages)
+    assert SlotSet("guide", "register_web") in events
 
 
 @pytest.mark.parametrize("intent", ["ask_forgot_password", "ask_lookup_history"])
@@ -123,7 +131,7 @@ def test_about_vssid_answers_from_the_guide():
 
 
 def test_step_by_step_walks_forward_back_and_repeats():
-    steps = load().guides["change_password"]["steps"]
+    steps = load().guides["change_password"].steps
     slots = {"guide": "change_password"}
     messages, events = run(ActionStepByStep(), make_tracker("step_by_step", slots))
     assert steps[0] in messages[0]["text"] and "Bước 1/4" in messages[0]["text"]
@@ -162,14 +170,20 @@ def test_next_without_a_guide_asks_what_to_guide():
     assert "chưa chọn hướng dẫn" in messages[0]["text"]
 
 
+def test_every_answer_ends_with_its_source_line():
+    for intent in ("ask_login", "ask_change_password", "ask_about_vssid"):
+        messages, _ = run(ActionShowGuide(), make_tracker(intent))
+        assert messages[-1]["text"].splitlines()[-1].startswith("Nguồn: BHXH Việt Nam"), intent
+
+
 def test_menu_lists_every_topic():
     messages, _ = run(ActionShowMenu(), make_tracker("show_menu"))
     assert set(payloads(messages)) == {f"/{i}" for i in load().topics}
 
 
-def test_out_of_scope_is_declined_with_hotline_and_menu():
+def test_out_of_scope_is_declined_with_the_menu():
     messages, _ = run(ActionOutOfScope(), make_tracker("out_of_scope"))
-    assert "1900 9068" in messages[0]["text"] and len(payloads(messages)) == len(load().topics)
+    assert "phạm vi" in messages[0]["text"] and len(payloads(messages)) == len(load().topics)
 
 
 def test_fallback_offers_the_likeliest_topics():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 
-from scripts import bench, loadgen
+from scripts import bench, loadgen, turn_profile
 
 
 def turn(index: int, latency: float, status: int = 200) -> loadgen.Turn:
@@ -35,7 +35,7 @@ def test_window_p50s_compares_first_and_last_turns():
 
 
 def test_peer_model_is_the_one_make_eval_trains_on_the_current_data(tmp_path):
-    from scripts.evaluate import training_hash
+    from scripts.eval_training import training_hash
 
     assert bench.peer_model(tmp_path, train=False) is None
     stale = tmp_path / "default-000000000000.tar.gz"  # another version of the data
@@ -77,8 +77,8 @@ def test_timed_adds_up_sync_and_async_calls():
         await asyncio.sleep(0.02)
         return 1
 
-    assert bench.timed(lambda x: x + 1, "sync", spent)(1) == 2
-    assert asyncio.run(bench.timed(slow, "async", spent)()) == 1
+    assert turn_profile.timed(lambda x: x + 1, "sync", spent)(1) == 2
+    assert asyncio.run(turn_profile.timed(slow, "async", spent)()) == 1
     # The event loop may wake a sleeper up to its clock resolution early.
     assert spent["async"] >= 0.015 and "sync" in spent
 
@@ -87,6 +87,6 @@ def test_breakdown_derives_lock_and_uncovered_time():
     per_turn = [
         {"total": 0.010, "processor": 0.008, "NLU parse": 0.003, "policy prediction": 0.001}
     ]
-    mean = bench.breakdown(per_turn)
+    mean = turn_profile.breakdown(per_turn)
     assert mean["lock store + agent"] == 2.0
     assert mean["other (session check, events, …)"] == 4.0

@@ -1,22 +1,17 @@
-"""The content file: structure, sources, Vietnamese text, nothing dangling."""
+"""The content file: schema, sources, Vietnamese text, nothing dangling, and
+every topic wired to the domain and the rules."""
 
 import copy
+import datetime
+import pathlib
 import unicodedata
 
 import pytest
 import yaml
 
-from actions.content import CONTENT_PATH, MAX_BUTTON_TITLE, ContentError, load, validate
+from content import CONTENT_PATH, MAX_BUBBLE_CHARS, MAX_BUTTON_TITLE, ContentError, load, validate
 
-HOW_TO_INTENTS = {
-    "ask_install",
-    "ask_login",
-    "ask_change_password",
-    "ask_register",
-    "ask_forgot_password",
-    "ask_about_vssid",
-    "ask_lookup_history",
-}
+ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -24,36 +19,62 @@ def raw():
     return yaml.safe_load(CONTENT_PATH.read_text(encoding="utf-8"))
 
 
-def test_loads_and_covers_every_how_to_intent():
-    assert set(load().topics) == HOW_TO_INTENTS
+def domain():
+    return yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 
 
-def test_every_entry_names_its_source(raw):
-    for gid, guide in raw["guides"].items():
-        assert guide["source"].strip(), gid
-    for intent, topic in raw["topics"].items():
-        if "text" in topic:
-            assert topic["source"].strip(), intent
-        if "intro" in topic:
-            assert topic["intro_source"].strip(), intent
-    assert raw["hotline_source"] and raw["messages_source"]
+def test_every_topic_is_a_domain_intent_with_a_rule():
+    intents = set(domain()["intents"])
+    rules = yaml.safe_load((ROOT / "data" / "rules.yml").read_text(encoding="utf-8"))["rules"]
+    answered = {
+        step["intent"]
+        for rule in rules
+        if any(s.get("action") == "action_show_guide" for s in rule["steps"])
+        for step in rule["steps"]
+        if "intent" in step
+    }
+    for intent in load().topics:
+        assert intent in intents, intent
+        assert intent in answered, f"no rule sends {intent} to action_show_guide"
 
 
-def test_guides_follow_the_official_steps():
+def test_every_button_payload_is_a_domain_intent():
+    from actions import render
+
+    content, intents = load(), set(domain()["intents"])
+    buttons = render.menu_buttons(content)
+    for gid in content.guides:
+        buttons += render.guide_message(content, gid)["buttons"]
+        for index in range(len(content.guides[gid].steps)):
+            buttons += render.step_message(content, gid, index)["buttons"]
+    for topic in content.topics.values():
+        buttons += render.route_buttons(content, topic.routes)
+        buttons += render.os_buttons(content, topic.by_os)
+    for button in buttons:
+        intent = button["payload"].lstrip("/").split("{")[0]
+        assert intent in intents, button
+
+
+def test_every_entry_names_dated_sources_and_when_it_was_checked():
     content = load()
-    assert len(content.guides["install_android"]["steps"]) == 3
-    assert "Google Play" in content.guides["install_android"]["steps"][0]
-    assert "Nhận" in content.guides["install_ios"]["steps"][2]
-    steps = content.guides["change_password"]["steps"]
-    assert len(steps) == 4 and "Hoàn tất" in steps[3] and "OTP" in steps[3]
-    assert "mã số BHXH" in content.guides["login"]["steps"][0]
-    web = content.guides["register_web"]["steps"]
-    assert "dichvucong.baohiemxahoi.gov.vn" in web[0]
-    assert "Cá nhân" in web[1] and "mẫu số 01" in web[2] and "Ghi nhận" in web[3]
-    assert "24 giờ" in content.guides["register_app"]["steps"][-1]
+    today = datetime.date.today().isoformat()
+    for entry in [*content.guides.values(), *content.topics.values()]:
+        assert entry.sources and entry.checked <= today
+        for source_id in entry.sources:
+            source = content.sources[source_id]
+            assert source.publisher and source.cite and source.date and source.rank
+        assert content.source_line(entry).startswith("Nguồn: ")
 
 
-def test_text_is_nfc_vietnamese_and_buttons_fit_messenger():
+def test_guidance_older_than_two_years_says_so():
+    content = load()
+    guide = content.guides["install_android"]
+    note = content.message("source_old", year=2020)
+    assert content.source_line(guide, today=datetime.date(2026, 12, 1)).endswith(note)
+    assert note not in content.source_line(guide, today=datetime.date(2021, 1, 1))
+
+
+def test_text_is_nfc_and_fits_buttons_and_screens():
     content = load()
 
     def strings(value):
@@ -66,28 +87,28 @@ def test_text_is_nfc_vietnamese_and_buttons_fit_messenger():
             for v in value:
                 yield from strings(v)
 
-    for text in strings(CONTENT_PATH.read_text(encoding="utf-8")):
+    for text in strings(yaml.safe_load(CONTENT_PATH.read_text(encoding="utf-8"))):
         assert unicodedata.is_normalized("NFC", text)
     for topic in content.topics.values():
-        assert len(topic["label"]) <= MAX_BUTTON_TITLE
-    for topic in content.topics.values():
-        several = len(topic.get("guides", [])) > 1
-        for gid in topic.get("guides", []):
-            assert len(content.step_button(gid, several)["title"]) <= MAX_BUTTON_TITLE
-    assert "1900 9068" in content.message("out_of_scope")
-    assert "1900 9068" in content.topic_text("ask_forgot_password")
+        assert len(topic.label) <= MAX_BUTTON_TITLE
+    assert len(content.messages["step_offer"]) <= MAX_BUTTON_TITLE
+    assert content.bubble_overflows() == [], f"over {MAX_BUBBLE_CHARS} characters"
 
 
 @pytest.mark.parametrize(
     "mutate, error",
     [
-        (lambda r: r["guides"]["login"].pop("source"), "source"),
+        (lambda r: r["guides"]["login"].pop("sources"), "sources"),
+        (lambda r: r["guides"]["login"].update(sources=["nope"]), "unknown source"),
         (lambda r: r["guides"]["login"].update(steps=[]), "steps"),
+        (lambda r: r["guides"]["login"].update(steps=["x"] * 7), "steps"),
         (lambda r: r["topics"]["ask_login"].update(guides=["nope"]), "unknown guide"),
         (lambda r: r["topics"]["ask_install"]["by_os"].pop("ios"), "by_os"),
         (lambda r: r["topics"]["ask_login"].update(label="x" * 21), "label"),
-        (lambda r: r["topics"]["ask_about_vssid"].pop("source"), "source"),
+        (lambda r: r["topics"]["ask_about_vssid"].update(checked="hôm qua"), "date"),
         (lambda r: r["guides"]["login"].update(buttons=["ask_nothing"]), "unknown topic"),
+        (lambda r: r["sources"]["cv3717"].update(rank="Z"), "rank"),
+        (lambda r: r["messages"].pop("service_down"), "service_down"),
     ],
 )
 def test_validation_rejects_broken_content(raw, mutate, error):

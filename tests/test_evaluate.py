@@ -4,7 +4,7 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions import send_topic
-from actions.content import load
+from content import load
 from scripts import eval_metrics as em
 
 

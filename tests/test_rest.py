@@ -24,8 +24,8 @@ def new_user():
         ("doi mat khau vssid", ["Hoàn tất", "OTP"]),
         ("đăng nhập vssid thế nào", ["mã số BHXH"]),
         ("dang nhap vssid the nao", ["mã số BHXH"]),
-        ("chưa có tài khoản thì đăng ký sao", ["Đăng ký ngay", "mẫu số 01"]),
-        ("dk tk vssid ntn", ["Đăng ký ngay", "mẫu số 01"]),
+        ("chưa có tài khoản thì đăng ký sao", ["ứng dụng VssID hay trên trang web"]),
+        ("dk tk vssid ntn", ["ứng dụng VssID hay trên trang web"]),
         ("quên mật khẩu vssid", ["1900 9068"]),
         ("vssid la gi", ["BHXH Việt Nam"]),
         ("cài vssid cho iphone", ["App Store", "Nhận"]),
@@ -61,10 +61,27 @@ def test_step_by_step_over_rest(rest):
     assert "làm xong tất cả các bước" in joined(rest(user, "tiep"))
 
 
-def test_greeting_offers_the_menu_and_out_of_scope_gives_the_hotline(rest):
+def test_greeting_offers_the_menu_and_out_of_scope_is_declined(rest):
     user = new_user()
     assert "Cài đặt VssID" in buttons(rest(user, "xin chào"))
-    assert "1900 9068" in joined(rest(user, "lương hưu của tôi được bao nhiêu"))
+    replies = rest(user, "lương hưu của tôi được bao nhiêu")
+    assert "phạm vi" in joined(replies) and "Bước" not in joined(replies)
+
+
+def test_register_asks_the_route_then_a_tap_gives_those_steps(rest):
+    user = new_user()
+    assert "trang web" in buttons(rest(user, "dang ky tai khoan vssid"))
+    replies = rest(user, '/inform{"guide":"register_web"}')
+    assert "mẫu số 01" in joined(replies) and "Đăng ký ngay" not in joined(replies)
+
+
+def test_the_running_bot_has_every_addon_switched_on(rasa_server):
+    import json
+    import urllib.request
+
+    with urllib.request.urlopen(f"{rasa_server.url}/webhooks/rest/", timeout=10) as response:
+        patches = json.loads(response.read())["patches"]
+    assert patches == {"strict_tracker_store": True, "action_guard": True}
 
 
 def test_gibberish_twice_gives_the_hotline(rest):

@@ -1,4 +1,5 @@
-"""`make run`'s script: starts everything, restarts a dead action server, stops on Ctrl-C."""
+"""`make run` (scripts/run.py): starts everything, says when the bot is ready,
+restarts a dead action server, stops everything on Ctrl-C."""
 
 from __future__ import annotations
 
@@ -26,16 +27,24 @@ def running_bot(tmp_path):
         pytest.fail("port 5055 is taken by another action server; stop it first")
     port, web_port = servers.free_port(), servers.free_port()
     env = {**os.environ, "RASA_PORT": str(port), "WEB_PORT": str(web_port)}
-    log = open(tmp_path / "run.log", "wb")
-    proc = subprocess.Popen(
-        [str(servers.ROOT / "scripts" / "run.sh")],
-        cwd=servers.ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
-    servers.wait_http(f"http://127.0.0.1:{port}/", proc, tmp_path / "run.log", timeout=180)
-    proc.web_port = web_port
+    log = tmp_path / "run.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [str(servers.BIN / "python"), "-m", "scripts.run"], cwd=servers.ROOT, env=env,
+            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    deadline = time.monotonic() + 180
+    while "Bot ready" not in log.read_text() and time.monotonic() < deadline:
+        assert proc.poll() is None, log.read_text()
+        time.sleep(0.5)
+    proc.web_port, proc.log = web_port, log
     yield proc, f"http://127.0.0.1:{port}/webhooks/rest/webhook"
     if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGKILL)
+        proc.send_signal(signal.SIGINT)  # what Ctrl-C does: it stops its services
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
 
 
 def ask(url: str, text: str) -> str:
@@ -55,9 +64,25 @@ def wait_health(url: str, timeout: float = 60) -> None:
     raise TimeoutError(url)
 
 
+def test_run_says_when_the_bot_answers_and_nothing_alarming(running_bot):
+    proc, url = running_bot
+    output = proc.log.read_text()
+    ready = [line for line in output.splitlines() if line.startswith("Bot ready")]
+    rest = url.replace("127.0.0.1", "localhost")
+    assert ready and f"http://localhost:{proc.web_port}/" in ready[0] and rest in ready[0]
+    # The line comes only once the bot answers, and nothing before it alarms a newcomer.
+    assert "Hoàn tất" in ask(url, "doi mat khau vssid")
+    assert "ERROR" not in output and "Warning" not in output, output
+
+
 def test_run_restarts_the_action_server_and_stops_cleanly(running_bot):
     proc, url = running_bot
     assert "Hoàn tất" in ask(url, "doi mat khau vssid")
+    port = url.split(":")[2][:5]
+    bot_pattern = f"addons run --model {servers.MODEL} --port {port}"
+    web_pattern = f"serve-web.py --port {proc.web_port}"
+    # The patterns really match the running processes, so "none left" below means something.
+    assert len(pids_of(bot_pattern)) == 1 and len(pids_of(web_pattern)) == 1
 
     [actions_pid] = pids_of("actions.server --port 5055")
     os.kill(actions_pid, signal.SIGKILL)
@@ -70,7 +95,7 @@ def test_run_restarts_the_action_server_and_stops_cleanly(running_bot):
     proc.wait(timeout=30)
     time.sleep(1)
     assert pids_of("actions.server --port 5055") == []
-    assert pids_of(f"rasa run --model models/vssid.tar.gz --port {url.split(':')[2][:5]}") == []
+    assert pids_of(bot_pattern) == [] and pids_of(web_pattern) == []
 
 
 def allowed_origin(url: str, origin: str) -> str | None:

@@ -33,8 +33,9 @@ def shell(action_server, ports, tmp_path):
     args += ["--port", str(servers.free_port())]  # not 5005: other servers may run
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PROMPT_TOOLKIT_NO_CPR": "1"}
     # A wide terminal keeps each long step on one line, so words are not cut by wrapping.
+    command, *first = servers.RASA
     child = pexpect.spawn(
-        str(servers.BIN / "rasa"), args, cwd=servers.ROOT, env=env,
+        command, [*first, *args], cwd=servers.ROOT, env=env,
         encoding="utf-8", timeout=180, dimensions=(60, 1000),
     )  # fmt: skip
     child.logfile_read = io.StringIO()

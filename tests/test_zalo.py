@@ -22,6 +22,7 @@ import uuid
 import pytest
 
 from connectors import zalo
+from connectors.output import Choices
 from tests import servers
 from tests.conftest import TEST_ENV
 from tests.fake_zalo import REFRESH_PATH, SEND_PATH, FakeZalo
@@ -142,28 +143,6 @@ def test_signature_is_plain_sha256_of_app_id_body_timestamp_key():
         assert not zalo.verify_signature(header, APP_ID, body, timestamp, key)
 
 
-def test_split_text_keeps_steps_whole():
-    assert zalo.split_text("Bước 1. Mở app") == ["Bước 1. Mở app"]
-    assert zalo.split_text("") == []
-    steps = [f"Bước {n}. " + "x" * 150 for n in range(1, 31)]  # about 4,900 characters
-    text = "\n".join(steps)
-    chunks = zalo.split_text(text)
-    assert len(chunks) == 3
-    assert all(len(c) <= 2000 for c in chunks)
-    assert "\n".join(chunks) == text
-    assert [line for c in chunks for line in c.split("\n")] == steps
-
-
-def test_split_text_cuts_an_overlong_line_at_spaces_or_hard():
-    words = " ".join(["mật khẩu"] * 600)  # one line of 5,399 characters
-    chunks = zalo.split_text(words)
-    assert all(len(c) <= 2000 for c in chunks) and len(chunks) == 3
-    assert " ".join(chunks) == words
-    assert not any(c.startswith(" ") or c.endswith(" ") for c in chunks)
-    solid = "x" * 4500
-    assert [len(c) for c in zalo.split_text(solid)] == [2000, 2000, 500]
-
-
 def test_up_to_five_buttons_become_a_zalo_template():
     buttons = [
         {"title": "Android", "payload": '/inform{"os":"android"}'},
@@ -214,32 +193,7 @@ def test_more_than_five_buttons_become_a_numbered_list():
     assert text.startswith("Tôi có thể hướng dẫn bạn các việc sau:")
     for n in range(1, 8):
         assert f"\n{n}. Chủ đề {n}" in text
-    assert choices == [f"/topic_{n}" for n in range(1, 8)]
-
-
-def test_a_bare_number_selects_from_the_last_numbered_list():
-    choices = zalo.ButtonChoices(max_users=2)
-    choices.remember("u1", ["/a", "/b", "/c"])
-    assert choices.resolve("u1", "2") == "/b"
-    assert choices.resolve("u1", " 3. ") == "/c"
-    assert choices.resolve("u1", "4") == "4"  # out of range: the user's own text
-    assert choices.resolve("u1", "2 lần") == "2 lần"
-    assert choices.resolve("u2", "1") == "1"
-    choices.remember("u1", None)  # a reply with template buttons replaces the list
-    assert choices.resolve("u1", "1") == "1"
-    for user in ("u1", "u2", "u3"):
-        choices.remember(user, ["/x"])
-    assert choices.resolve("u1", "1") == "1"  # bounded: the oldest user is forgotten
-
-
-def test_recent_ids_drop_duplicates_within_a_bounded_window():
-    now = [0.0]
-    seen = zalo.RecentIds(max_size=3, ttl=60, clock=lambda: now[0])
-    assert seen.add("a") and not seen.add("a")
-    assert seen.add("b") and seen.add("c") and seen.add("d")
-    assert seen.add("a")  # evicted by size
-    now[0] = 100
-    assert seen.add("d")  # expired
+    assert [b["payload"] for b in choices] == [f"/topic_{n}" for n in range(1, 8)]
 
 
 def test_config_comes_from_env_and_prefers_the_token_file(tmp_path):
@@ -283,7 +237,7 @@ def own_fake():
     fake.stop()
 
 
-def client_for(url: str, tmp_path, delays=(0.05, 0.05, 0.05)) -> zalo.ZaloClient:
+def client_for(url: str, tmp_path, delay=0.05) -> zalo.ZaloClient:
     config = zalo.ZaloConfig(
         app_id="app",
         app_secret="app-secret",
@@ -293,7 +247,7 @@ def client_for(url: str, tmp_path, delays=(0.05, 0.05, 0.05)) -> zalo.ZaloClient
         oauth_url=url,
         token_file=tmp_path / "tokens.json",
     )
-    return zalo.ZaloClient(config, retry_delays=delays)
+    return zalo.ZaloClient(config, first_delay=delay)
 
 
 async def test_concurrent_expired_sends_refresh_the_token_once(own_fake, tmp_path):
@@ -318,7 +272,7 @@ async def test_client_retries_5xx_then_gives_up_loudly(own_fake, tmp_path, caplo
         assert len(own_fake.delivered("u1")) == 1
 
         own_fake.fail_next(10, status=502)
-        output = zalo.ZaloOutput(client, zalo.ButtonChoices())
+        output = zalo.ZaloOutput(client, Choices())
         with caplog.at_level(logging.ERROR, logger="connectors.zalo"):
             await output.send_text_message("u2", "tin nhắn quan trọng")
     finally:
@@ -392,14 +346,13 @@ def test_forged_or_missing_signature_never_reaches_the_bot(fake, send, webhook):
     body = event(user, text="doi mat khau vssid")
     raw = json.dumps(body).encode()
     forged = zalo_mac(raw, body["timestamp"], key="guessed-key")
-    assert post_webhook(webhook, body, raw, signature=forged)[0] in (401, 403)
-    assert post_webhook(webhook, body, raw, signature="mac=" + "0" * 64)[0] in (401, 403)
+    # 403 for a signature that does not match, 401 for none at all.
+    assert post_webhook(webhook, body, raw, signature=forged)[0] == 403
+    assert post_webhook(webhook, body, raw, signature="mac=" + "0" * 64)[0] == 403
     other = event(user, text="doi mat khau vssid")
-    assert post_webhook(webhook, other, signature=zalo_mac(raw, body["timestamp"]))[0] in (
-        401,
-        403,
-    )  # a valid MAC of another body
-    assert post_webhook(webhook, body, raw, signature=None)[0] in (401, 403)
+    mac_of_another_body = zalo_mac(raw, body["timestamp"])
+    assert post_webhook(webhook, other, signature=mac_of_another_body)[0] == 403
+    assert post_webhook(webhook, body, raw, signature=None)[0] == 401
     # The bot stays silent about those; a genuine message afterwards is answered.
     send(user, "xin chào")
     fake.wait_for_text(user, "Xin chào")
@@ -527,5 +480,6 @@ def test_server_without_zalo_env_starts_and_answers_503(ports, log_dir, tmp_path
     finally:
         service.stop()
     log = service.log.read_text(encoding="utf-8", errors="replace")
-    assert "Zalo channel disabled, missing env: ZALO_APP_ID" in log
-    assert "not configured" in log
+    # Reported as information at start-up (an unused channel is no error), then 503.
+    assert "INFO" in log and "Zalo channel not configured (set ZALO_APP_ID" in log
+    assert "Zalo webhook called but not configured" in log

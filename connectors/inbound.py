@@ -1,0 +1,122 @@
+"""The one path every incoming message takes, whatever the channel.
+
+Each channel parses its platform's request, then calls `handle()`, which:
+- refuses text over MAX_TEXT_CHARS before any work on it (a 300,000-character
+  message would otherwise hold the event loop for seconds) and empty text,
+  with a polite reply from content.yml;
+- drops control characters (NUL and friends) and NFC-normalises the rest, so
+  the model and the tracker store only ever see clean Vietnamese text;
+- builds the UserMessage and hands it to Rasa;
+- turns a conversation-store outage into the apology, on every channel.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from rasa.core.channels.channel import OutputChannel, UserMessage
+from rasa.core.lock_store import LockError
+
+from addons.tracker_store import TrackerStoreUnavailable
+from content import load
+
+logger = logging.getLogger(__name__)
+
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+
+# The conversation database or the lock store (Redis) is down: the turn cannot
+# be processed safely, so channels answer with an apology or a 503.
+OUTAGES = (TrackerStoreUnavailable, LockError)
+
+MAX_TEXT_CHARS = 1000  # what may reach the model
+MAX_SENDER_CHARS = 128
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one incoming message."""
+
+    kind: Literal["answered", "refused", "outage"]
+    reply: str | None = None  # the polite reply or the apology, when not answered
+
+
+def clean_text(text: str) -> str:
+    return unicodedata.normalize("NFC", _CONTROL.sub("", text)).strip()
+
+
+def precheck(text: str) -> str | None:
+    """The reply for a message the model should not see, or None if it is fine."""
+    if not text:
+        return load().message("empty")
+    if len(text) > MAX_TEXT_CHARS:
+        return load().message("too_long", limit=f"{MAX_TEXT_CHARS:,}".replace(",", "."))
+    return None
+
+
+def valid_sender(sender: object) -> bool:
+    return isinstance(sender, str) and 0 < len(sender) <= MAX_SENDER_CHARS
+
+
+def outage_reply(error: Exception) -> str:
+    """Logs a storage outage loudly and returns the apology for the user."""
+    logger.error("CONVERSATION STORE DOWN (%s): %s", type(error).__name__, error)
+    return load().message("service_down")
+
+
+def prepare(text: Any) -> tuple[str, str | None]:
+    """(clean text, polite reply or None): the checks, without sending anything."""
+    if not isinstance(text, str):
+        text = ""
+    # Cleaning is linear but not free: cut before it (NUL bytes cannot make
+    # an over-long text short enough to matter).
+    if len(text) > 4 * MAX_TEXT_CHARS:
+        return "", precheck("x" * (MAX_TEXT_CHARS + 1))
+    text = clean_text(text)
+    return text, precheck(text)
+
+
+async def handle(
+    on_new_message: OnNewMessage,
+    output: OutputChannel,
+    channel: str,
+    sender: str,
+    text: Any,
+    message_id: str | None = None,
+    metadata: dict | None = None,
+    resolve: Callable[[str], str] | None = None,
+) -> Outcome:
+    """Checks, cleans and hands one message to Rasa; replies itself when Rasa can't.
+
+    `resolve` maps a channel-specific reply (a typed option number) to what it
+    stands for, after cleaning.
+    """
+    text, reply = prepare(text)
+    if reply:
+        await output.send_text_message(sender, reply)
+        return Outcome("refused", reply)
+    if resolve:
+        text = resolve(text)
+    message = UserMessage(
+        text, output, sender, input_channel=channel, message_id=message_id, metadata=metadata
+    )
+    try:
+        await on_new_message(message)
+    except OUTAGES as error:
+        apology = outage_reply(error)
+        await output.send_text_message(sender, apology)
+        return Outcome("outage", apology)
+    return Outcome("answered")
+
+
+async def handle_non_text(output: OutputChannel, sender: str) -> Outcome:
+    """A sticker, photo or file: say politely that only text is read."""
+    reply = load().message("text_only")
+    await output.send_text_message(sender, reply)
+    return Outcome("refused", reply)
