@@ -41,32 +41,23 @@ def send_topic(
 ) -> list[EventType]:
     """Answers a how-to topic; asks for the platform or the route first when it matters."""
     topic = content.topics[intent]
+    guide_id = topic.guides[0] if topic.guides else None
     if topic.by_os:
         if os_name not in topic.by_os:
             buttons = render.os_buttons(content, topic.by_os)
             dispatcher.utter_message(text=topic.ask_os, buttons=buttons)
             return [SlotSet("pending_topic", intent)]
-        guide_ids = [topic.by_os[os_name]]
+        guide_id = topic.by_os[os_name]
     elif topic.routes:
         if route not in topic.routes:
-            lines = []
-            if topic.text:
-                lines = [content.fill(topic.text), content.source_line(topic)]
-            lines.append(content.fill(topic.ask))
-            buttons = render.route_buttons(content, topic.routes)
-            dispatcher.utter_message(text="\n".join(lines), buttons=buttons)
+            utter(dispatcher, render.route_question(content, intent))
             return [SlotSet("pending_topic", intent)]
-        guide_ids = [route]
-    else:
-        guide_ids = topic.guides
-        if topic.text or topic.caution:
-            utter(dispatcher, render.text_message(content, intent))
-    for guide_id in guide_ids:
-        utter(dispatcher, render.guide_message(content, guide_id))
-
+        guide_id = route
+    for msg in render.answer(content, intent, guide_id):
+        utter(dispatcher, msg)
     events: list[EventType] = [SlotSet("pending_topic", None), SlotSet("step", None)]
-    if guide_ids:
-        events.append(SlotSet("guide", guide_ids[0]))
+    if guide_id:
+        events.append(SlotSet("guide", guide_id))
     return events
 
 
@@ -104,7 +95,9 @@ class ActionShowMenu(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         content = load()
-        dispatcher.utter_message(text=content.message("menu"), buttons=render.menu_buttons(content))
+        group = _entity(tracker, "group")
+        buttons = render.menu_buttons(content, group)
+        dispatcher.utter_message(text=content.message("menu"), buttons=buttons)
         return []
 
 

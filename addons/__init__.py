@@ -8,18 +8,21 @@ running bot.
 - tracker_store: no silent in-memory fallback when the tracker database is
   down; the channels answer with the apology or 503 instead;
 - action_guard: custom actions bounded by a short timeout, with the apology
-  instead of silence when the action server is down or slow.
+  instead of silence when the action server is down or slow;
+- choices: a typed option number ("2", "số 2") picks that button, on every
+  channel.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from addons import action_guard, tracker_store
+from addons import action_guard, choices, tracker_store
 
 PATCHES: dict[str, tuple[Callable[[], None], Callable[[], bool]]] = {
     "strict_tracker_store": (tracker_store.install, tracker_store.active),
     "action_guard": (action_guard.install, action_guard.active),
+    "choices": (choices.install, choices.active),
 }
 
 

@@ -90,19 +90,12 @@ async def handle(
     text: Any,
     message_id: str | None = None,
     metadata: dict | None = None,
-    resolve: Callable[[str], str] | None = None,
 ) -> Outcome:
-    """Checks, cleans and hands one message to Rasa; replies itself when Rasa can't.
-
-    `resolve` maps a channel-specific reply (a typed option number) to what it
-    stands for, after cleaning.
-    """
+    """Checks, cleans and hands one message to Rasa; replies itself when Rasa can't."""
     text, reply = prepare(text)
     if reply:
         await output.send_text_message(sender, reply)
         return Outcome("refused", reply)
-    if resolve:
-        text = resolve(text)
     message = UserMessage(
         text, output, sender, input_channel=channel, message_id=message_id, metadata=metadata
     )

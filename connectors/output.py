@@ -4,7 +4,8 @@
   (guides put one step per line, so steps stay whole);
 - `truncate`: a button title within a platform's limit;
 - `numbered`: the numbered-list fallback for more options than a platform
-  shows as buttons, and `Choices`, which maps a typed "2" back to option 2;
+  shows as buttons, and `number_reply`, which reads a typed "2" (the add-on
+  addons/choices.py then picks option 2);
 - `RecentIds`: drops redelivered webhook events.
 """
 
@@ -87,29 +88,6 @@ def number_reply(text: str) -> int | None:
     """The option number a reply such as "2", "số 2" or "cái thứ 2" stands for."""
     match = _NUMBER_REPLY.fullmatch(text)
     return int(match.group(1)) if match else None
-
-
-class Choices:
-    """Per conversation, the payloads of the options last shown (bounded LRU)."""
-
-    def __init__(self, max_users: int = 10_000):
-        self.max_users = max_users
-        self._choices: OrderedDict[str, list[str]] = OrderedDict()
-
-    def remember(self, user_id: str, buttons: Iterable[Mapping[str, Any]] | None) -> None:
-        self._choices.pop(user_id, None)
-        payloads = [button_payload(b) for b in buttons or []]
-        if payloads:
-            self._choices[user_id] = payloads
-            if len(self._choices) > self.max_users:
-                self._choices.popitem(last=False)
-
-    def resolve(self, user_id: str, text: str) -> str:
-        """The payload a number reply stands for, else the text unchanged."""
-        number, payloads = number_reply(text), self._choices.get(user_id)
-        if number and payloads and 1 <= number <= len(payloads):
-            return payloads[number - 1]
-        return text
 
 
 class RecentIds:

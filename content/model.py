@@ -19,6 +19,8 @@ from content.schema import (
     parse_date,
 )
 
+# The source line names this many sources; content.yml lists the strongest first.
+MAX_CITES = 2
 # An answer whose newest source is older than this says so.
 OLD_AFTER = datetime.timedelta(days=2 * 365)
 REQUIRED_MESSAGES = (
@@ -83,14 +85,12 @@ class Content(Strict):
         return self.fill(self.messages[key], **values)
 
     def source_line(self, entry: Sourced, today: datetime.date | None = None) -> str:
-        """'Nguồn: …' for an entry, with a note when its newest source is old."""
+        """'Nguồn: …' for an entry: its first sources (listed strongest first) and
+        one public link, with a note when even the newest source is old."""
         sources = [self.sources[s] for s in entry.sources]
-        cites = []
-        for source in sources:
-            cite = source.cite + (f" – {source.url}" if source.url else "")
-            if cite not in cites:
-                cites.append(cite)
-        line = self.message("source_line", cite="; ".join(cites))
+        cites = list(dict.fromkeys(s.cite for s in sources))[:MAX_CITES]
+        url = next((s.url for s in sources if s.url), None)
+        line = self.message("source_line", cite="; ".join(cites) + (f" – {url}" if url else ""))
         newest = max(parse_date(s.date) for s in sources)
         if (today or datetime.date.today()) - newest > OLD_AFTER:
             line += " " + self.message("source_old", year=newest.year)

@@ -158,11 +158,16 @@ class FakeZalo:
         summary = [(r.path, r.status, r.user_id, r.text[:60]) for r in self.records()[-10:]]
         raise AssertionError(f"timed out waiting for {what or check}; last requests: {summary}")
 
-    def wait_for_text(self, user_id: str, *needles: str, timeout: float = 60) -> Recorded:
-        """The first message delivered to `user_id` whose text contains every needle."""
+    def wait_for_text(
+        self, user_id: str, *needles: str, timeout: float = 60, after: Recorded | None = None
+    ) -> Recorded:
+        """The first message delivered to `user_id` (after `after`) with every needle."""
 
         def find() -> Recorded | None:
-            for record in self.delivered(user_id):
+            delivered = self.delivered(user_id)
+            if after is not None:
+                delivered = delivered[delivered.index(after) + 1 :]
+            for record in delivered:
                 if all(n in record.text for n in needles):
                     return record
             return None

@@ -7,6 +7,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import render
 from actions.actions import (
     ActionClarify,
     ActionNextStep,
@@ -17,7 +18,7 @@ from actions.actions import (
     ActionShowMenu,
     ActionStepByStep,
 )
-from content import load
+from content import MAX_BUBBLE_CHARS, load
 
 SLOTS = {"os": None, "guide": None, "step": None, "pending_topic": None}
 
@@ -53,6 +54,10 @@ def payloads(messages):
     return [b["payload"] for m in messages for b in m.get("buttons") or []]
 
 
+def bubbles(messages):
+    return [m["text"] for m in messages]
+
+
 def test_install_without_platform_asks_with_buttons():
     messages, events = run(ActionShowGuide(), make_tracker("ask_install"))
     assert messages[0]["text"] == "Bạn dùng điện thoại Android hay iPhone (iOS)?"
@@ -79,55 +84,123 @@ def test_platform_answer_completes_the_pending_install():
 def test_platform_with_nothing_pending_offers_the_menu():
     messages, events = run(ActionShowGuide(), make_tracker("inform", {"os": "android"}))
     assert "Android" in messages[0]["text"]
-    assert "/ask_install" in payloads(messages) and events == []
+    assert '/show_menu{"group":"install_login"}' in payloads(messages) and events == []
 
 
-def test_login_advises_changing_the_password_with_a_button():
+def test_login_gives_the_step_the_vneid_way_and_the_caution():
     messages, _ = run(ActionShowGuide(), make_tracker("ask_login"))
     text = texts(messages)
-    assert "mã số BHXH" in text and "mật khẩu" in text and "đổi mật khẩu" in text
-    assert "/ask_change_password" in payloads(messages)
+    assert "mã số BHXH" in text and "Đăng nhập bằng tài khoản định danh điện tử" in text
+    assert "CCCD" in text  # the 1/8/2025 caution: no source confirms the login field
+    assert {"/ask_vneid_login", "/ask_change_password"} <= set(payloads(messages))
 
 
-def test_change_password_gives_the_four_steps_in_order():
+def test_change_password_gives_the_four_steps_in_order_without_a_foreign_image():
     messages, events = run(ActionShowGuide(), make_tracker("ask_change_password"))
     text = texts(messages)
     positions = [text.index(f"Bước {n}.") for n in range(1, 5)]
     assert positions == sorted(positions)
-    assert "OTP" in text and "Hoàn tất" in text
+    assert "OTP" in text and "Hoàn tất" in text and "thuvienphapluat.vn/tintuc" not in text
     assert '/step_by_step{"guide":"change_password"}' in payloads(messages)
     assert SlotSet("guide", "change_password") in events
+
+
+def chosen(intent, guide):
+    tracker = make_tracker("inform", {"pending_topic": intent})
+    tracker.latest_message["entities"] = [{"entity": "guide", "value": guide}]
+    return run(ActionShowGuide(), tracker)
 
 
 def test_register_asks_app_or_web_first_then_gives_that_way():
     messages, events = run(ActionShowGuide(), make_tracker("ask_register"))
     assert len(messages) == 1 and "Bước" not in texts(messages)
+    assert "cha mẹ" in texts(messages)  # children through a parent's account
     assert payloads(messages) == [
         '/inform{"guide":"register_app"}',
         '/inform{"guide":"register_web"}',
     ]
     assert SlotSet("pending_topic", "ask_register") in events
 
-    tracker = make_tracker("inform", {"pending_topic": "ask_register"})
-    tracker.latest_message["entities"] = [{"entity": "guide", "value": "register_web"}]
-    messages, events = run(ActionShowGuide(), tracker)
+    messages, events = chosen("ask_register", "register_web")
     text = texts(messages)
     assert "https://dichvucong.baohiemxahoi.gov.vn" in text and "Ghi nhận" in text
-    assert "Đăng ký ngay" not in text
+    assert "“Đăng ký tài khoản”" not in text.split("Nguồn:")[0].split("Hướng dẫn năm 2020")[0]
     assert '/step_by_step{"guide":"register_web"}' in payloads(messages)
     assert SlotSet("guide", "register_web") in events
+    messages, _ = chosen("ask_register", "register_app")
+    assert "“Đăng ký tài khoản”" in texts(messages)
 
 
-@pytest.mark.parametrize("intent", ["ask_forgot_password", "ask_lookup_history"])
-def test_topics_the_guide_does_not_detail_give_the_hotline(intent):
+def test_forgot_password_asks_which_way_fits_then_gives_it():
+    messages, events = run(ActionShowGuide(), make_tracker("ask_forgot_password"))
+    assert "email" in texts(messages) and "Bước" not in texts(messages)
+    assert (
+        len(payloads(messages)) == 3 and SlotSet("pending_topic", "ask_forgot_password") in events
+    )
+    messages, _ = chosen("ask_forgot_password", "forgot_hotline")
+    assert "1900 9068" in texts(messages) and "phím 8" in texts(messages)
+    messages, _ = chosen("ask_forgot_password", "forgot_email")
+    assert "“Quên mật khẩu”" in texts(messages) and "Bước 5." in texts(messages)
+
+
+@pytest.mark.parametrize(
+    "intent, expected",
+    [
+        ("ask_health_card", ["1/6/2025", "Sử dụng thẻ", "CCCD"]),
+        ("ask_lookup_history", ["Quá trình tham gia", "Chi tiết"]),
+        ("ask_vneid_login", ["mức 2", "Đăng nhập bằng tài khoản định danh điện tử"]),
+        ("ask_find_bhxh_number", ["10 chữ số", "1/8/2025"]),
+        ("ask_change_phone", ["Thông tin tài khoản", "02/SĐ-GD", "VNeID"]),
+        ("ask_login_problem", ["1900 9068"]),
+        ("ask_otp_problem", ["email", "1900 9068"]),
+        ("ask_safety", ["OTP", "lừa đảo"]),
+        ("ask_cost", ["1.000 đồng/phút"]),
+        ("ask_about_vssid", ["BHXH Việt Nam", "thẻ BHYT"]),
+    ],
+)
+def test_each_topic_answers_from_the_content(intent, expected):
     messages, _ = run(ActionShowGuide(), make_tracker(intent))
-    assert "1900 9068" in texts(messages)
-    assert "Bước" not in texts(messages)
+    for fact in expected:
+        assert fact in texts(messages), fact
 
 
-def test_about_vssid_answers_from_the_guide():
-    messages, _ = run(ActionShowGuide(), make_tracker("ask_about_vssid"))
-    assert "BHXH Việt Nam" in texts(messages) and "Thẻ BHYT" in texts(messages)
+@pytest.mark.parametrize("intent", ["ask_login_problem", "ask_otp_problem", "ask_other_service"])
+def test_trouble_and_near_misses_get_no_step_list(intent):
+    messages, _ = run(ActionShowGuide(), make_tracker(intent))
+    assert "Bước 1." not in texts(messages) and "1900 9068" in texts(messages)
+
+
+def test_no_numeric_limits_only_low_sources_state():
+    for intent in ("ask_login_problem", "ask_otp_problem"):
+        text = texts(run(ActionShowGuide(), make_tracker(intent))[0])
+        assert "15 phút" not in text and "5 lần" not in text and "5 phút" not in text
+
+
+def every_answer():
+    content = load()
+    for intent, topic in content.topics.items():
+        if topic.by_os or topic.routes:
+            for guide in [*topic.by_os.values(), *topic.routes]:
+                yield intent, render.answer(content, intent, guide)
+            if topic.routes:
+                yield intent, [render.route_question(content, intent)]
+        else:
+            yield intent, render.answer(content, intent, topic.guides[0] if topic.guides else None)
+
+
+def test_every_answer_ends_with_its_source_line_and_fits_a_phone_screen():
+    for intent, messages in every_answer():
+        assert "Nguồn: " in messages[-1]["text"], intent
+        for text in bubbles(messages):
+            # One phone screen per bubble; a source link may add a line.
+            assert len(text.split("Nguồn: ")[0]) <= MAX_BUBBLE_CHARS, (intent, len(text))
+            assert unicodedata.is_normalized("NFC", text)
+        assert len(payloads(messages)) <= render.MAX_ANSWER_BUTTONS
+
+
+def test_old_guidance_says_it_is_old():
+    messages, _ = run(ActionShowGuide(), make_tracker("ask_install", {"os": "android"}))
+    assert "(thông tin từ năm 2020, có thể đã thay đổi)" in texts(messages)
 
 
 def test_step_by_step_walks_forward_back_and_repeats():
@@ -135,7 +208,7 @@ def test_step_by_step_walks_forward_back_and_repeats():
     slots = {"guide": "change_password"}
     messages, events = run(ActionStepByStep(), make_tracker("step_by_step", slots))
     assert steps[0] in messages[0]["text"] and "Bước 1/4" in messages[0]["text"]
-    assert SlotSet("step", 0.0) in events
+    assert "Nguồn:" in messages[0]["text"] and SlotSet("step", 0.0) in events
 
     messages, events = run(ActionNextStep(), make_tracker("next_step", {**slots, "step": 0.0}))
     assert steps[1] in messages[0]["text"] and SlotSet("step", 1.0) in events
@@ -153,15 +226,15 @@ def test_step_by_step_walks_forward_back_and_repeats():
 def test_previous_on_the_first_step_says_so():
     tracker = make_tracker("previous_step", {"guide": "login", "step": 0.0})
     messages, events = run(ActionPreviousStep(), tracker)
-    assert messages[0]["text"] == "Đây là bước đầu tiên rồi."
+    assert messages[0]["text"] == load().message("step_first")
     assert SlotSet("step", 0.0) in events
 
 
 def test_end_of_guide_says_so_and_offers_the_menu():
     tracker = make_tracker("next_step", {"guide": "change_password", "step": 3.0})
     messages, events = run(ActionNextStep(), tracker)
-    assert "làm xong tất cả các bước" in messages[0]["text"]
-    assert "/ask_install" in payloads(messages)
+    assert "làm xong các bước" in messages[0]["text"]
+    assert '/show_menu{"group":"password_otp"}' in payloads(messages)
     assert SlotSet("step", None) in events
 
 
@@ -170,20 +243,25 @@ def test_next_without_a_guide_asks_what_to_guide():
     assert "chưa chọn hướng dẫn" in messages[0]["text"]
 
 
-def test_every_answer_ends_with_its_source_line():
-    for intent in ("ask_login", "ask_change_password", "ask_about_vssid"):
-        messages, _ = run(ActionShowGuide(), make_tracker(intent))
-        assert messages[-1]["text"].splitlines()[-1].startswith("Nguồn: BHXH Việt Nam"), intent
-
-
-def test_menu_lists_every_topic():
+def test_menu_shows_groups_and_each_group_its_topics():
+    content = load()
     messages, _ = run(ActionShowMenu(), make_tracker("show_menu"))
-    assert set(payloads(messages)) == {f"/{i}" for i in load().topics}
+    groups = payloads(messages)
+    assert 1 < len(groups) <= 6 and all(p.startswith("/show_menu") for p in groups)
+    reachable = set()
+    for key in content.messages["menu_groups"]:
+        tracker = make_tracker("show_menu")
+        tracker.latest_message["entities"] = [{"entity": "group", "value": key}]
+        topics = payloads(run(ActionShowMenu(), tracker)[0])
+        assert 1 <= len(topics) <= 6
+        reachable |= set(topics)
+    assert reachable == {f"/{i}" for i in content.topics}
 
 
 def test_out_of_scope_is_declined_with_the_menu():
     messages, _ = run(ActionOutOfScope(), make_tracker("out_of_scope"))
-    assert "phạm vi" in messages[0]["text"] and len(payloads(messages)) == len(load().topics)
+    assert "phạm vi" in messages[0]["text"] and "Bước" not in messages[0]["text"]
+    assert len(payloads(messages)) == len(load().messages["menu_groups"])
 
 
 def test_fallback_offers_the_likeliest_topics():

@@ -43,8 +43,12 @@ def test_every_button_payload_is_a_domain_intent():
 
     content, intents = load(), set(domain()["intents"])
     buttons = render.menu_buttons(content)
+    for group in content.messages["menu_groups"]:
+        buttons += render.menu_buttons(content, group)
+    for intent, topic in content.topics.items():
+        for gid in [*topic.guides, *topic.routes, *topic.by_os.values()]:
+            buttons += render.answer(content, intent, gid)[-1]["buttons"]
     for gid in content.guides:
-        buttons += render.guide_message(content, gid)["buttons"]
         for index in range(len(content.guides[gid].steps)):
             buttons += render.step_message(content, gid, index)["buttons"]
     for topic in content.topics.values():
@@ -70,6 +74,8 @@ def test_guidance_older_than_two_years_says_so():
     content = load()
     guide = content.guides["install_android"]
     note = content.message("source_old", year=2020)
+    assert content.guides["install_android"].sources == ["cv3717_2020", "daknong_2025_luadao"]
+    guide = content.guides["register_web"]  # the 2020 guide alone
     assert content.source_line(guide, today=datetime.date(2026, 12, 1)).endswith(note)
     assert note not in content.source_line(guide, today=datetime.date(2021, 1, 1))
 
@@ -107,7 +113,7 @@ def test_text_is_nfc_and_fits_buttons_and_screens():
         (lambda r: r["topics"]["ask_login"].update(label="x" * 21), "label"),
         (lambda r: r["topics"]["ask_about_vssid"].update(checked="hôm qua"), "date"),
         (lambda r: r["guides"]["login"].update(buttons=["ask_nothing"]), "unknown topic"),
-        (lambda r: r["sources"]["cv3717"].update(rank="Z"), "rank"),
+        (lambda r: r["sources"]["cv3717_2020"].update(rank="Z"), "rank"),
         (lambda r: r["messages"].pop("service_down"), "service_down"),
     ],
 )

@@ -352,12 +352,12 @@ def test_tapped_platform_payload_gives_the_ios_steps(webhook, graph, event):
 def test_greeting_menu_arrives_within_messenger_limits(webhook, graph):
     sender = new_sender()
     say(webhook, sender, "xin chào")
-    messages = graph.wait_for(sender, lambda sent: any(len(options(m)) >= 7 for m in sent))
-    menu = next(m for m in messages if len(options(m)) >= 7)
-    assert len(menu["quick_replies"]) <= 10
+    messages = graph.wait_for(sender, lambda sent: any(len(options(m)) >= 5 for m in sent))
+    menu = next(m for m in messages if len(options(m)) >= 5)
+    assert len(menu["quick_replies"]) <= 10  # over 3 buttons: quick replies
     titles = [o["title"] for o in options(menu)]
     assert all(0 < len(title) <= 20 for title in titles)
-    assert "Đổi mật khẩu" in titles and "/ask_change_password" in [
+    assert "Mật khẩu & OTP" in titles and '/show_menu{"group":"password_otp"}' in [
         o["payload"] for o in options(menu)
     ]
     assert any("Xin chào" in message_text(m) for m in messages)
@@ -403,8 +403,8 @@ def test_duplicate_delivery_is_answered_once(webhook, graph):
     say(webhook, sender, "doi mat khau vssid", mid)
     say(webhook, sender, "doi mat khau vssid", mid)
     say(webhook, sender, "xin chào")  # sentinel
-    graph.wait_for(sender, lambda sent: any(len(options(m)) >= 7 for m in sent))
-    answers = [m for m in graph.sent(sender) if "OTP" in message_text(m)]
+    graph.wait_for(sender, lambda sent: any(len(options(m)) >= 5 for m in sent))
+    answers = [m for m in graph.sent(sender) if "Hoàn tất" in message_text(m)]
     assert len(answers) == 1
 
 

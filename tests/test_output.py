@@ -4,7 +4,7 @@ import unicodedata
 
 import pytest
 
-from connectors.output import Choices, RecentIds, number_reply, numbered, split_text, truncate
+from connectors.output import RecentIds, number_reply, numbered, split_text, truncate
 
 
 def test_split_text_keeps_steps_whole():
@@ -60,19 +60,6 @@ def test_numbered_lists_the_options_after_the_text():
 )  # fmt: skip
 def test_number_reply(text, number):
     assert number_reply(text) == number
-
-
-def test_a_number_selects_from_the_last_options_shown():
-    choices = Choices(max_users=2)
-    choices.remember("u1", [{"title": t, "payload": p} for t, p in (("A", "/a"), ("B", "/b"))])
-    assert choices.resolve("u1", "2") == "/b" and choices.resolve("u1", "số 1") == "/a"
-    assert choices.resolve("u1", "3") == "3"  # out of range: the user's own text
-    assert choices.resolve("u2", "1") == "1"
-    choices.remember("u1", None)  # a reply with platform buttons replaces the list
-    assert choices.resolve("u1", "1") == "1"
-    for user in ("u1", "u2", "u3"):
-        choices.remember(user, [{"title": "X", "payload": "/x"}])
-    assert choices.resolve("u1", "1") == "1"  # bounded: the oldest user is forgotten
 
 
 def test_recent_ids_drop_duplicates_within_a_bounded_window():

@@ -58,21 +58,21 @@ def test_step_by_step_over_rest(rest):
     assert "Bước 1/4" in joined(rest(user, "quay lại"))
     for _ in range(3):
         rest(user, "tiep")
-    assert "làm xong tất cả các bước" in joined(rest(user, "tiep"))
+    assert "làm xong các bước" in joined(rest(user, "tiep"))
 
 
 def test_greeting_offers_the_menu_and_out_of_scope_is_declined(rest):
     user = new_user()
-    assert "Cài đặt VssID" in buttons(rest(user, "xin chào"))
+    assert "Cài đặt & đăng nhập" in buttons(rest(user, "xin chào"))
     replies = rest(user, "lương hưu của tôi được bao nhiêu")
     assert "phạm vi" in joined(replies) and "Bước" not in joined(replies)
 
 
 def test_register_asks_the_route_then_a_tap_gives_those_steps(rest):
     user = new_user()
-    assert "trang web" in buttons(rest(user, "dang ky tai khoan vssid"))
+    assert "Trên trang web" in buttons(rest(user, "dang ky tai khoan vssid"))
     replies = rest(user, '/inform{"guide":"register_web"}')
-    assert "mẫu số 01" in joined(replies) and "Đăng ký ngay" not in joined(replies)
+    assert "mẫu số 01" in joined(replies) and "Chụp hoặc tải lên ảnh" not in joined(replies)
 
 
 def test_the_running_bot_has_every_addon_switched_on(rasa_server):
@@ -81,7 +81,17 @@ def test_the_running_bot_has_every_addon_switched_on(rasa_server):
 
     with urllib.request.urlopen(f"{rasa_server.url}/webhooks/rest/", timeout=10) as response:
         patches = json.loads(response.read())["patches"]
-    assert patches == {"strict_tracker_store": True, "action_guard": True}
+    assert patches == {"strict_tracker_store": True, "action_guard": True, "choices": True}
+
+
+def test_a_typed_number_picks_the_option_shown(rest):
+    user = new_user()
+    menu = rest(user, "menu")
+    titles = buttons(menu)
+    group = rest(user, f"cái thứ {titles.index('Mật khẩu & OTP') + 1}")
+    topics = buttons(group)
+    assert "Đổi mật khẩu" in topics
+    assert "Hoàn tất" in joined(rest(user, str(topics.index("Đổi mật khẩu") + 1)))
 
 
 def test_gibberish_twice_gives_the_hotline(rest):

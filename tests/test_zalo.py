@@ -22,7 +22,6 @@ import uuid
 import pytest
 
 from connectors import zalo
-from connectors.output import Choices
 from tests import servers
 from tests.conftest import TEST_ENV
 from tests.fake_zalo import REFRESH_PATH, SEND_PATH, FakeZalo
@@ -148,8 +147,7 @@ def test_up_to_five_buttons_become_a_zalo_template():
         {"title": "Android", "payload": '/inform{"os":"android"}'},
         {"title": "iPhone (iOS)", "payload": '/inform{"os":"ios"}'},
     ]
-    messages, choices = zalo.render_reply("Bạn dùng điện thoại nào?", buttons)
-    assert choices is None
+    messages = zalo.render_reply("Bạn dùng điện thoại nào?", buttons)
     assert messages == [
         {
             "text": "Bạn dùng điện thoại nào?",
@@ -173,13 +171,13 @@ def test_up_to_five_buttons_become_a_zalo_template():
         }
     ]
     five = [{"title": f"B{n}", "payload": f"/b{n}"} for n in range(5)]
-    messages, choices = zalo.render_reply("Chọn:", five)
-    assert len(messages[-1]["attachment"]["payload"]["buttons"]) == 5 and choices is None
+    messages = zalo.render_reply("Chọn:", five)
+    assert len(messages[-1]["attachment"]["payload"]["buttons"]) == 5
 
 
 def test_buttons_go_on_the_last_part_of_a_long_text():
     text = "\n".join(f"Bước {n}. " + "y" * 300 for n in range(1, 11))
-    messages, _ = zalo.render_reply(text, [{"title": "Tiếp", "payload": "/next_step"}])
+    messages = zalo.render_reply(text, [{"title": "Tiếp", "payload": "/next_step"}])
     assert len(messages) == 2
     assert "attachment" not in messages[0]
     assert messages[1]["attachment"]["payload"]["buttons"][0]["payload"] == "/next_step"
@@ -187,13 +185,12 @@ def test_buttons_go_on_the_last_part_of_a_long_text():
 
 def test_more_than_five_buttons_become_a_numbered_list():
     buttons = [{"title": f"Chủ đề {n}", "payload": f"/topic_{n}"} for n in range(1, 8)]
-    messages, choices = zalo.render_reply("Tôi có thể hướng dẫn bạn các việc sau:", buttons)
+    messages = zalo.render_reply("Tôi có thể hướng dẫn bạn các việc sau:", buttons)
     assert all("attachment" not in m for m in messages)
     text = "\n".join(m["text"] for m in messages)
     assert text.startswith("Tôi có thể hướng dẫn bạn các việc sau:")
     for n in range(1, 8):
         assert f"\n{n}. Chủ đề {n}" in text
-    assert [b["payload"] for b in choices] == [f"/topic_{n}" for n in range(1, 8)]
 
 
 def test_config_comes_from_env_and_prefers_the_token_file(tmp_path):
@@ -272,7 +269,7 @@ async def test_client_retries_5xx_then_gives_up_loudly(own_fake, tmp_path, caplo
         assert len(own_fake.delivered("u1")) == 1
 
         own_fake.fail_next(10, status=502)
-        output = zalo.ZaloOutput(client, Choices())
+        output = zalo.ZaloOutput(client)
         with caplog.at_level(logging.ERROR, logger="connectors.zalo"):
             await output.send_text_message("u2", "tin nhắn quan trọng")
     finally:
@@ -322,15 +319,15 @@ def test_install_offers_platform_buttons_and_a_tap_answers(fake, send):
     fake.wait_for_text(user, "CH Play")
 
 
-def test_a_number_picks_from_a_long_menu(fake, send):
+def test_the_menu_is_a_template_and_a_number_picks_from_it(fake, send):
     user = new_user()
     send(user, "/show_menu")
-    menu = fake.wait_for_text(user, "1. ", "7. ")
-    assert "attachment" not in menu.message
-    number = next(
-        line.split(".")[0] for line in menu.text.split("\n") if line.endswith(". Đổi mật khẩu")
-    )
-    send(user, number)
+    menu = fake.wait_for_text(user, "Tôi có thể hướng dẫn")
+    titles = [b["title"] for b in menu.message["attachment"]["payload"]["buttons"]]
+    send(user, str(titles.index("Mật khẩu & OTP") + 1))
+    group = fake.wait_for_text(user, "Tôi có thể hướng dẫn", after=menu)
+    titles = [b["title"] for b in group.message["attachment"]["payload"]["buttons"]]
+    send(user, f"số {titles.index('Đổi mật khẩu') + 1}")
     fake.wait_for_text(user, "Hoàn tất", "OTP")
 
 
@@ -380,12 +377,12 @@ def test_non_text_messages_get_the_polite_text_only_reply(fake, webhook):
     user = new_user()
     image = {"type": "image", "payload": {"url": "https://example.com/a.jpg"}}
     assert post_webhook(webhook, event(user, "user_send_image", attachments=[image]))[0] == 200
-    reply = fake.wait_for_text(user, "Xin lỗi, tôi chỉ đọc được tin nhắn chữ")
+    reply = fake.wait_for_text(user, "Xin lỗi, tôi chỉ đọc được tin nhắn bằng chữ")
     assert reply.headers["access_token"] == fake.access_token
     for name in ("user_send_sticker", "user_send_location", "user_send_file"):
         other = new_user()
         assert post_webhook(webhook, event(other, name))[0] == 200
-        fake.wait_for_text(other, "chỉ đọc được tin nhắn chữ")
+        fake.wait_for_text(other, "chỉ đọc được tin nhắn bằng chữ")
 
 
 def test_follow_seen_and_oa_events_are_acknowledged_and_ignored(fake, send, webhook):

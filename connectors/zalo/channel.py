@@ -22,7 +22,7 @@ from sanic.response import HTTPResponse
 
 from connectors import inbound
 from connectors.background import Tasks
-from connectors.output import Choices, RecentIds
+from connectors.output import RecentIds
 from connectors.zalo.client import ZaloApiError, ZaloClient
 from connectors.zalo.render import render_reply
 from connectors.zalo.settings import ZaloConfig, ZaloConfigError
@@ -56,20 +56,18 @@ class ZaloOutput(OutputChannel):
     def name(cls) -> str:
         return "zalo"
 
-    def __init__(self, client: ZaloClient, choices: Choices):
+    def __init__(self, client: ZaloClient):
         self.client = client
-        self.choices = choices
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        messages, _ = render_reply(text, [])
-        await self._deliver(recipient_id, messages)
+        await self._deliver(recipient_id, render_reply(text, []))
 
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
     ) -> None:
-        messages, numbered = render_reply(text, buttons)
-        self.choices.remember(recipient_id, numbered)
-        await self._deliver(recipient_id, messages)
+        # Over 5 buttons come as a numbered list; a typed number picks one
+        # (addons/choices.py), as on every channel.
+        await self._deliver(recipient_id, render_reply(text, buttons))
 
     async def send_custom_json(
         self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
@@ -121,11 +119,10 @@ class ZaloInput(InputChannel):
         self.missing = ""
         self.client = ZaloClient(config) if config else None
         self.seen = RecentIds(ttl=DUPLICATE_TTL)
-        self.choices = Choices()
         self.tasks = Tasks("Zalo")
 
     def get_output_channel(self) -> OutputChannel | None:
-        return ZaloOutput(self.client, self.choices) if self.client else None
+        return ZaloOutput(self.client) if self.client else None
 
     def blueprint(self, on_new_message: inbound.OnNewMessage) -> Blueprint:
         bp = Blueprint("zalo_webhook", __name__)
@@ -198,12 +195,11 @@ class ZaloInput(InputChannel):
         if not self.seen.first_time(key):
             logger.info("Zalo duplicate delivery %s dropped", key)
             return
-        output = ZaloOutput(self.client, self.choices)
+        output = ZaloOutput(self.client)
         if name == "user_send_text":
             work = inbound.handle(
                 on_new_message, output, self.name(), sender, message.get("text"),
                 message_id=str(msg_id) if msg_id else None,
-                resolve=lambda text: self.choices.resolve(sender, text),
             )  # fmt: skip
         else:
             work = inbound.handle_non_text(output, sender)

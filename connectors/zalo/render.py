@@ -21,23 +21,19 @@ def zalo_button(button: Mapping[str, Any]) -> dict[str, Any]:
     return {"title": title, "type": "oa.query.show", "payload": button_payload(button)}
 
 
-def render_reply(
-    text: str, buttons: list[Mapping[str, Any]]
-) -> tuple[list[dict[str, Any]], list[Mapping[str, Any]] | None]:
-    """The Zalo message objects for one Rasa reply, and the options a number selects.
+def render_reply(text: str, buttons: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The Zalo message objects for one Rasa reply.
 
-    Up to MAX_BUTTONS buttons become a template on the last message. More
-    buttons become a numbered list after the text; the second value then lists
-    the buttons a typed "1", "2"… selects (None otherwise).
+    Up to MAX_BUTTONS buttons become a template on the last message; more
+    become a numbered list after the text.
     """
     if not buttons:
-        return [{"text": chunk} for chunk in split_text(text, MAX_TEXT)], None
+        return [{"text": chunk} for chunk in split_text(text, MAX_TEXT)]
     if len(buttons) <= MAX_BUTTONS:
         messages: list[dict[str, Any]] = [{"text": c} for c in split_text(text or "…", MAX_TEXT)]
         messages[-1]["attachment"] = {
             "type": "template",
             "payload": {"buttons": [zalo_button(b) for b in buttons]},
         }
-        return messages, None
-    chunks = split_text(numbered(text, buttons), MAX_TEXT)
-    return [{"text": chunk} for chunk in chunks], list(buttons)
+        return messages
+    return [{"text": chunk} for chunk in split_text(numbered(text, buttons), MAX_TEXT)]
