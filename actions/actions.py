@@ -17,12 +17,30 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import render
 from content import Content, load
+from privacy.mask import PLACEHOLDERS, SECRET_KINDS
 
 NLU_FALLBACK = "nlu_fallback"
 
 
 def utter(dispatcher: CollectingDispatcher, msg: dict) -> None:
     dispatcher.utter_message(text=msg["text"], buttons=msg["buttons"], image=msg["image"])
+
+
+SECRET_PLACEHOLDERS = tuple(PLACEHOLDERS[kind] for kind in SECRET_KINDS)
+
+
+def warn_about_personal_data(
+    dispatcher: CollectingDispatcher, tracker: Tracker, content: Content
+) -> None:
+    """The message held a password, an OTP or an ID number (masked on the way in):
+    say first that nobody needs them, with the source of that advice."""
+    text = tracker.latest_message.get("text") or ""
+    if any(placeholder in text for placeholder in SECRET_PLACEHOLDERS):
+        source = content.sources[content.topics["ask_safety"].sources[0]]
+        warning = content.message("personal_data_warning")
+        dispatcher.utter_message(
+            text=f"{warning}\n{content.message('source_line', cite=source.cite)}"
+        )
 
 
 def _entity(tracker: Tracker, name: str) -> str | None:
@@ -71,6 +89,7 @@ class ActionShowGuide(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         content = load()
+        warn_about_personal_data(dispatcher, tracker, content)
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         os_name = tracker.get_slot("os")
         if intent not in content.topics:
@@ -95,6 +114,7 @@ class ActionShowMenu(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         content = load()
+        warn_about_personal_data(dispatcher, tracker, content)
         group = _entity(tracker, "group")
         buttons = render.menu_buttons(content, group)
         dispatcher.utter_message(text=content.message("menu"), buttons=buttons)
@@ -121,6 +141,7 @@ class StepAction:
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         content = load()
+        warn_about_personal_data(dispatcher, tracker, content)
         guide_id = tracker.get_slot("guide")
         if guide_id not in content.guides:
             dispatcher.utter_message(
@@ -177,6 +198,7 @@ class ActionOutOfScope(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         content = load()
+        warn_about_personal_data(dispatcher, tracker, content)
         dispatcher.utter_message(
             text=content.message("out_of_scope"), buttons=render.menu_buttons(content)
         )
@@ -200,6 +222,7 @@ class ActionClarify(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         content = load()
+        warn_about_personal_data(dispatcher, tracker, content)
         if _previous_user_intent(tracker) == NLU_FALLBACK:
             dispatcher.utter_message(
                 text=content.message("still_unclear"), buttons=render.menu_buttons(content)

@@ -17,6 +17,8 @@ import sys
 from rasa_sdk.endpoint import create_app
 from sanic import response
 
+from privacy import logs
+
 logger = logging.getLogger(__name__)
 OPEN_PATHS = {"/health"}
 
@@ -44,6 +46,7 @@ def main() -> None:
     token = os.environ.get("ACTION_SERVER_TOKEN", "")
     if not token:
         sys.exit("ACTION_SERVER_TOKEN is not set; the bot must send it (see endpoints.yml).")
+    logs.install()  # personal data never reaches a log line in clear
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     host = os.environ.get("ACTION_SERVER_HOST", "127.0.0.1")
     build_app(token).run(host, args.port, workers=1, access_log=False)

@@ -10,7 +10,8 @@ running bot.
 - action_guard: custom actions bounded by a short timeout, with the apology
   instead of silence when the action server is down or slow;
 - choices: a typed option number ("2", "số 2") picks that button, on every
-  channel.
+  channel;
+- log_masking: personal data in any log line is masked (privacy/logs.py).
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from addons import action_guard, choices, tracker_store
+from privacy import logs
 
 PATCHES: dict[str, tuple[Callable[[], None], Callable[[], bool]]] = {
     "strict_tracker_store": (tracker_store.install, tracker_store.active),
     "action_guard": (action_guard.install, action_guard.active),
     "choices": (choices.install, choices.active),
+    "log_masking": (logs.install, logs.active),
 }
 
 

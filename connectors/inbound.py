@@ -6,6 +6,10 @@ Each channel parses its platform's request, then calls `handle()`, which:
   with a polite reply from content.yml;
 - drops control characters (NUL and friends) and NFC-normalises the rest, so
   the model and the tracker store only ever see clean Vietnamese text;
+- masks the personal data users type (ID and phone numbers, e-mails, OTPs,
+  passwords) with typed placeholders, so none of it is ever stored, logged or
+  seen by the model in clear (privacy/mask.py, docs/privacy.md);
+- drops client metadata: nothing a client sends beyond the text is stored;
 - builds the UserMessage and hands it to Rasa;
 - turns a conversation-store outage into the apology, on every channel.
 """
@@ -24,6 +28,7 @@ from rasa.core.lock_store import LockError
 
 from addons.tracker_store import TrackerStoreUnavailable
 from content import load
+from privacy.mask import mask
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +76,7 @@ def outage_reply(error: Exception) -> str:
 
 
 def prepare(text: Any) -> tuple[str, str | None]:
-    """(clean text, polite reply or None): the checks, without sending anything."""
+    """(clean, masked text; polite reply or None): the checks, sending nothing."""
     if not isinstance(text, str):
         text = ""
     # Cleaning is linear but not free: cut before it (NUL bytes cannot make
@@ -79,7 +84,8 @@ def prepare(text: Any) -> tuple[str, str | None]:
     if len(text) > 4 * MAX_TEXT_CHARS:
         return "", precheck("x" * (MAX_TEXT_CHARS + 1))
     text = clean_text(text)
-    return text, precheck(text)
+    reply = precheck(text)
+    return ("", reply) if reply else (mask(text).text, None)
 
 
 async def handle(
@@ -89,16 +95,13 @@ async def handle(
     sender: str,
     text: Any,
     message_id: str | None = None,
-    metadata: dict | None = None,
 ) -> Outcome:
-    """Checks, cleans and hands one message to Rasa; replies itself when Rasa can't."""
+    """Checks, cleans, masks and hands one message to Rasa; replies itself when Rasa can't."""
     text, reply = prepare(text)
     if reply:
         await output.send_text_message(sender, reply)
         return Outcome("refused", reply)
-    message = UserMessage(
-        text, output, sender, input_channel=channel, message_id=message_id, metadata=metadata
-    )
+    message = UserMessage(text, output, sender, input_channel=channel, message_id=message_id)
     try:
         await on_new_message(message)
     except OUTAGES as error:

@@ -57,12 +57,9 @@ class RestInput(RasaRestInput):
                 )
             if not isinstance(text, str):
                 return bad_request("'message' must be a string")
-            metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
 
             collector = CollectingOutputChannel()
-            outcome = await inbound.handle(
-                on_new_message, collector, self.name(), sender, text, metadata=metadata
-            )
+            outcome = await inbound.handle(on_new_message, collector, self.name(), sender, text)
             if outcome.kind == "outage":
                 body = {"error": "conversation store unavailable", "text": outcome.reply}
                 return response.json(body, status=503)

@@ -66,11 +66,7 @@ class SocketIOInput(RasaSocketIOInput):
                 if not (isinstance(sender_id, str) and VALID_SESSION_ID.fullmatch(sender_id)):
                     await output.send_text_message(sid, load().message("session_invalid"))
                     return
-            metadata = data.get(self.metadata_key)
-            metadata = metadata if isinstance(metadata, dict) else None
-            await inbound.handle(
-                on_new_message, output, self.name(), sender_id, data.get("message"),
-                metadata=metadata,
-            )  # fmt: skip
+            text = data.get("message")
+            await inbound.handle(on_new_message, output, self.name(), sender_id, text)
 
         return blueprint

@@ -280,3 +280,22 @@ def test_second_fallback_in_a_row_gives_the_hotline():
     tracker = make_tracker("nlu_fallback", previous_intent="nlu_fallback")
     messages, _ = run(ActionClarify(), tracker)
     assert "1900 9068" in messages[0]["text"]
+
+
+@pytest.mark.parametrize(
+    "text, warned",
+    [
+        ("mật khẩu của tôi là [MẬT KHẨU] mà không vào được", True),
+        ("mã otp [MÃ OTP] hết hạn rồi", True),
+        ("số cccd [SỐ CCCD] đăng ký được không", True),
+        ("sđt [SỐ ĐIỆN THOẠI] có đổi được không", False),  # a phone number alone: no warning
+        ("quên mật khẩu vssid", False),
+    ],
+)
+def test_a_secret_in_the_message_gets_the_warning_first(text, warned):
+    tracker = make_tracker("ask_login_problem")
+    tracker.latest_message["text"] = text
+    messages, _ = run(ActionShowGuide(), tracker)
+    first = messages[0]["text"]
+    assert first.startswith(load().message("personal_data_warning")) is warned
+    assert ("Nguồn:" in first and "Bước" not in first) or not warned

@@ -1,0 +1,110 @@
+"""Personal data typed into the chat is masked before it is stored or logged.
+
+A real bot with debug logging (which prints every message and tracker) is
+sent a conversation full of personal data over REST and socket.io; afterwards
+neither rasa.db nor any log file holds one of the values in clear.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+
+from tests import servers
+from tests.conftest import post_json
+
+SECRETS = {
+    "phone": "0912345678",
+    "password": "Abc12345",
+    "cccd": "079123456789",
+    "otp": "483920",
+    "email": "nguyenvana1975@gmail.com",
+    "bhxh": "7932200150",
+}
+CONVERSATION = [
+    f"mật khẩu của tôi là {SECRETS['password']} mà không vào được",
+    f"số điện thoại của tôi {SECRETS['phone']} có nhận otp không",
+    f"mã otp là {SECRETS['otp']} nhưng báo sai",
+    f"cccd {SECRETS['cccd']} đăng ký vssid được không",
+    f"email {SECRETS['email']} có dùng để lấy lại mật khẩu được không",
+    f"mã số bhxh {SECRETS['bhxh']} tra cứu ở đâu",
+    "gọi tổng đài 1900 9068 được không, mẫu 01 theo 5236/VBHN-BLĐTBXH năm 2020",
+]
+
+
+@pytest.fixture(scope="module")
+def debug_bot(action_server, ports, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("privacy")
+    endpoints = servers.write_endpoints(tmp / "endpoints.yml", ports["actions"])
+    port = servers.free_port()
+    bot = servers.harness_rasa_server("rasa-debug", port, endpoints, tmp, extra=["--debug"])
+    bot.start(f"http://127.0.0.1:{port}/", timeout=180)
+    bot.url, bot.db = f"http://127.0.0.1:{port}", tmp / "rasa.db"
+    yield bot
+    bot.stop()
+
+
+async def socket_conversation(url: str, texts: list[str]) -> list[str]:
+    import socketio
+
+    client = socketio.AsyncClient()
+    replies: asyncio.Queue = asyncio.Queue()
+    confirmed = asyncio.get_running_loop().create_future()
+    client.on("bot_uttered", lambda data: replies.put_nowait(data.get("text", "")))
+    client.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
+    await client.connect(url, transports=["polling"])
+    await client.emit("session_request", {"session_id": None})
+    session_id = await asyncio.wait_for(confirmed, 30)
+    got = []
+    try:
+        for text in texts:
+            await client.emit("user_uttered", {"session_id": session_id, "message": text})
+            got.append(await asyncio.wait_for(replies.get(), 30))
+            await asyncio.sleep(0.3)
+    finally:
+        await client.disconnect()
+    return got
+
+
+def test_personal_data_is_stored_and_logged_only_masked(debug_bot):
+    sender = f"privacy-{uuid.uuid4().hex[:8]}"
+    first = None
+    for text in CONVERSATION:
+        status, replies = post_json(
+            f"{debug_bot.url}/webhooks/rest/webhook", {"sender": sender, "message": text}
+        )
+        assert status == 200 and replies, (text, replies)
+        first = first or replies
+    # The password message is answered with the warning first.
+    assert "không cần chúng" in first[0]["text"]
+    asyncio.run(socket_conversation(debug_bot.url, CONVERSATION[:3]))
+
+    stored = debug_bot.db.read_bytes()
+    # Placeholders are there instead (JSON may escape the Vietnamese letters).
+    assert b" OTP]" in stored and b"KH\\u1ea8U]" in stored
+    logs = {
+        path.name: path.read_text(errors="replace") for path in debug_bot.log.parent.glob("*.log")
+    }
+    assert any(" OTP]" in text for text in logs.values())  # debug logging printed messages
+    for kind, value in SECRETS.items():
+        assert value.encode() not in stored, f"{kind} stored in clear"
+        for name, text in logs.items():
+            assert value not in text, f"{kind} logged in clear in {name}"
+    # What must not be masked is still there, as typed.
+    assert b"1900 9068" in stored and b"5236/VBHN" in stored and b"2020" in stored
+
+
+def test_every_log_record_is_masked(caplog):
+    import logging
+
+    from privacy import logs
+
+    logs.install()
+    with caplog.at_level(logging.INFO, logger="vssid.test"):
+        logging.getLogger("vssid.test").info(
+            "user %s typed otp %s", "0912 345 678", "mã otp 483920"
+        )
+    assert "0912 345 678" not in caplog.text and "483920" not in caplog.text
+    assert "[SỐ ĐIỆN THOẠI]" in caplog.text and "[MÃ OTP]" in caplog.text
