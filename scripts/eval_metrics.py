@@ -1,7 +1,8 @@
-"""Pure parts of the evaluation: the eval set, the metrics and the guide matcher.
+"""Pure parts of the evaluation: the eval sets and the NLU metrics.
 
 No Rasa import here, so tests/test_evaluate.py runs in a blink. Predictions
-are `Prediction`s; gold labels come from eval/messages.yml (see eval/README.md).
+are `Prediction`s; gold labels come from eval/*.yml (see eval/README.md). The
+end-to-end scoring is in scripts/eval_e2e.py.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import yaml
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 EVAL_SET = ROOT / "eval" / "messages.yml"
 CATEGORIES = ("accented", "no_diacritics", "abbreviation", "long", "english", "out_of_scope")
+TYPING = ("telex", "vni")  # eval/typing.yml: raw keys of the two input methods
 OUT_OF_SCOPE = "out_of_scope"
 FALLBACK = "nlu_fallback"
 # What the bot does with these two: decline (out of scope) or ask "did you mean…".
@@ -53,6 +55,13 @@ def load_messages(path: pathlib.Path = EVAL_SET) -> list[Message]:
         )
         for e in entries
     ]
+
+
+def categories(messages: Iterable[Message]) -> list[str]:
+    """The categories present, in the order of CATEGORIES and TYPING, then others sorted."""
+    present = {m.category for m in messages}
+    known = [c for c in (*CATEGORIES, *TYPING) if c in present]
+    return known + sorted(present - set(known))
 
 
 def accuracy(gold: Sequence[str], pred: Sequence[str]) -> float:
@@ -95,7 +104,7 @@ def intent_scores(messages: Sequence[Message], preds: Sequence[Prediction]) -> d
         groups["all"].append(i)
         groups[m.category].append(i)
     out = {}
-    for name in ("all", *CATEGORIES, *sorted(set(groups) - {"all", *CATEGORIES})):
+    for name in ("all", *categories(messages)):
         if name in groups:
             gold = [messages[i].intent for i in groups[name]]
             pred = [preds[i].intent for i in groups[name]]
@@ -163,63 +172,6 @@ def confusion(gold: Sequence[str], pred: Sequence[str]) -> tuple[list[str], list
     for g, p in zip(gold, pred, strict=True):
         counts[index[g]][index[p]] += 1
     return labels, counts
-
-
-# --- end-to-end: which guide did the bot answer with? ---
-
-
-def _squash(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", text).split())
-
-
-class GuideMatcher:
-    """Recognises the guides and topic answers of actions/content.yml in bot replies.
-
-    Keys are the `guide` values of eval/messages.yml: a topic with `by_os`
-    (install) is its platform question, each of its platform guides is that
-    guide's title; a topic with `guides` needs every guide title (register:
-    both ways); a text topic needs its whole text. A reply is right when it
-    shows the expected key and no other.
-    """
-
-    def __init__(self, markers: dict[str, list[str]]):
-        self.markers = {key: [_squash(m) for m in ms] for key, ms in markers.items()}
-
-    @classmethod
-    def from_content(cls, content) -> GuideMatcher:
-        """`content` is a content.Content."""
-        markers: dict[str, list[str]] = {}
-        for intent, topic in content.topics.items():
-            key = intent.removeprefix("ask_")
-            if topic.by_os:
-                markers[key] = [topic.ask_os]
-                for guide_id in topic.by_os.values():
-                    markers[guide_id] = [content.guides[guide_id].title]
-            elif topic.routes:
-                markers[key] = [content.fill(topic.ask)]
-            elif topic.guides:
-                markers[key] = [content.guides[g].title for g in topic.guides]
-            else:
-                markers[key] = [content.fill(topic.text)]
-        return cls(markers)
-
-    def detect(self, replies: Sequence[dict]) -> set[str]:
-        """Keys whose markers all appear in the text of the bot's replies."""
-        text = _squash("\n".join(r.get("text") or "" for r in replies))
-        return {key for key, ms in self.markers.items() if all(m in text for m in ms)}
-
-    def is_right(self, expected: str, replies: Sequence[dict]) -> bool:
-        return self.detect(replies) == {expected}
-
-
-def e2e_by_guide(results: Iterable[tuple[Message, bool]]) -> dict[str, tuple[int, float]]:
-    """(n, share right) overall ("all") and per expected guide."""
-    groups: dict[str, list[bool]] = defaultdict(list)
-    for m, ok in results:
-        groups["all"].append(ok)
-        groups[m.guide].append(ok)
-    order = ["all"] + sorted(set(groups) - {"all"})
-    return {k: (len(groups[k]), sum(groups[k]) / len(groups[k])) for k in order if groups[k]}
 
 
 # --- leakage: eval messages that (nearly) appear in the training data ---

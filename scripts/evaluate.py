@@ -8,9 +8,13 @@ Models, all trained on the same data/ (never on eval/):
   LinearSVC on the data/nlu examples; no normalisation, no entities, no bot.
 
 Rasa models are cached in eval/models/ under a hash of the training inputs, so
-a rerun with unchanged data only evaluates. Evaluates on eval/messages.yml and,
-with aggregate figures only, on the untouched eval/heldout.yml. Writes
-docs/eval/report.md and docs/eval/confusion.png and prints a summary.
+a rerun with unchanged data only evaluates. Evaluates on eval/messages.yml (with
+error analysis), eval/heldout.yml (aggregate figures only), eval/topics.yml
+(the new topics: aggregate and per-topic figures) and eval/typing.yml (Telex
+and VNI keys: per category). End-to-end, every message with an expected answer
+goes over REST to the served bots and is scored right / abstained / wrong
+(scripts/eval_e2e.py). Writes docs/eval/report.md and docs/eval/confusion.png
+and prints a summary.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import tempfile
 from collections.abc import Sequence
 
 from scripts import eval_metrics as em
-from scripts.eval_e2e import end_to_end
+from scripts.eval_e2e import end_to_end, expected_key
 from scripts.eval_report import EvalSet, Model, report, summary, write_confusion
 from scripts.eval_training import (
     DEFAULT_CONFIG,
@@ -37,9 +41,15 @@ from scripts.eval_training import (
 from scripts.harness import ROOT
 
 REPORT_DIR = ROOT / "docs" / "eval"
-# Held-out sets: (path, per-message output allowed). heldout.yml is kept untouched
-# (no error analysis), so the report shows only its aggregate figures.
-EVAL_SETS = ((ROOT / "eval" / "messages.yml", True), (ROOT / "eval" / "heldout.yml", False))
+# Held-out sets: (path, per-message output allowed, per-intent figures). heldout.yml
+# is kept untouched (no error analysis, no per-intent figures), topics.yml and
+# typing.yml get aggregate figures per topic or category but no message listing.
+EVAL_SETS = (
+    (ROOT / "eval" / "messages.yml", True, True),
+    (ROOT / "eval" / "heldout.yml", False, False),
+    (ROOT / "eval" / "topics.yml", False, True),
+    (ROOT / "eval" / "typing.yml", False, True),
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -51,8 +61,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     command += " --no-e2e" if args.no_e2e else ""
 
     sets = [
-        EvalSet(str(path.relative_to(ROOT)), em.load_messages(path), detailed)
-        for path, detailed in EVAL_SETS
+        EvalSet(str(path.relative_to(ROOT)), em.load_messages(path), detailed, per_intent)
+        for path, detailed, per_intent in EVAL_SETS
         if path.exists()
     ]
     examples = training_examples()
@@ -69,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             m.preds[s.name] = parse([x.text for x in s.messages])
     if not args.no_e2e:
         served = [m for m in models if m.name != "tfidf"]
-        howto = [[x for x in s.messages if x.guide] for s in sets]
+        howto = [[x for x in s.messages if expected_key(x)] for s in sets]
         with tempfile.TemporaryDirectory(prefix="vssid-eval-") as tmp:
             rows = end_to_end(
                 {m.name: m.trained.path for m in served},

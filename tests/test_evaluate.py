@@ -1,11 +1,20 @@
-"""The pure parts of scripts/evaluate.py: metrics and the guide matcher (no training)."""
+"""The pure parts of scripts/evaluate.py: metrics, end-to-end scoring, targets (no training)."""
+
+from collections import Counter
 
 import pytest
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.actions import send_topic
+from actions import render
+from actions.actions import ActionClarify, ActionOutOfScope, ActionShowMenu, send_topic
 from content import load
+from scripts import eval_e2e as e2e
 from scripts import eval_metrics as em
+from scripts.eval_report import report
+from scripts.eval_targets import EvalSet, Model, summary, targets
+from scripts.eval_training import Trained
+from scripts.harness import ROOT
 
 
 def msg(intent, category="accented", os=None, guide=None):
@@ -71,57 +80,215 @@ def test_confusion_puts_predicted_only_labels_last():
     assert counts == [[1, 0, 1], [0, 1, 0], [0, 0, 0]]
 
 
+def test_categories_follow_the_known_order():
+    messages = [msg("a", "vni"), msg("a", "zeta"), msg("a", "telex"), msg("a", "no_diacritics")]
+    assert em.categories(messages) == ["no_diacritics", "telex", "vni", "zeta"]
+    scores = em.intent_scores(messages, [pred("a")] * 4)
+    assert list(scores) == ["all", "no_diacritics", "telex", "vni", "zeta"]
+
+
+# --- end-to-end scoring ---
+
+
 def replies(*texts):
     return [{"text": t, "buttons": [{"title": "x"}]} for t in texts]
 
 
-def test_matcher_on_synthetic_markers():
-    matcher = em.GuideMatcher({"x": ["Title X"], "y": ["Y one", "Y  two"], "z": ["Zed"]})
-    assert matcher.detect(replies("Title X:\nBước 1. …")) == {"x"}
-    assert matcher.is_right("x", replies("Title X:"))
-    assert not matcher.is_right("y", replies("Y one"))  # both parts are needed
-    assert matcher.is_right("y", replies("Y one", "and Y\ntwo"))  # whitespace is squashed
-    assert not matcher.is_right("x", replies("Title X", "Zed"))  # a second guide is wrong
-    assert not matcher.is_right("x", [])
-
-
-def bot_reply(intent, os_name=None):
-    dispatcher = CollectingDispatcher()
-    send_topic(dispatcher, load(), intent, os_name)
-    return dispatcher.messages
+SYNTHETIC = e2e.AnswerMatcher(
+    {
+        "x": [("Title X",)],
+        "y": [("Y one", "Y  two"), ("Y route?",)],
+        "install": [("Which phone?",)],
+        "install_ios": [("iOS steps",)],
+        "other_service": [("No sourced guide for that.",)],
+        "out_of_scope": [("Not about VssID.",)],
+    },
+    {"did_you_mean": [("Did you mean:",)]},
+    {"install_ios": ("install",)},
+)
 
 
 @pytest.mark.parametrize(
-    "intent, os_name, expected",
+    "expected, texts, outcome",
     [
-        ("ask_install", None, "install"),
-        ("ask_install", "android", "install_android"),
-        ("ask_install", "ios", "install_ios"),
-        ("ask_login", None, "login"),
-        ("ask_change_password", None, "change_password"),
-        ("ask_register", None, "register"),
-        ("ask_forgot_password", None, "forgot_password"),
-        ("ask_about_vssid", None, "about_vssid"),
-        ("ask_lookup_history", None, "lookup_history"),
+        ("x", ["Title X:\nBước 1. open"], "right"),
+        ("y", ["Y one", "and Y\ntwo"], "right"),  # all parts, whitespace squashed
+        ("y", ["Y route?"], "right"),  # another alternative: the topic's own question
+        ("y", ["Y one"], "other"),  # one part is not the answer
+        ("x", ["Title X", "Y route?"], "wrong"),  # a second topic's answer
+        ("x", ["Y route?"], "wrong"),
+        ("x", ["Bước 1. something"], "wrong"),  # a step list that is not X's
+        ("x", ["Did you mean:"], "abstained"),
+        ("x", ["Not about VssID."], "abstained"),  # declined a topic
+        ("x", ["No sourced guide for that."], "abstained"),  # the near miss
+        ("install_ios", ["Which phone?"], "abstained"),  # asked the platform again
+        ("install", ["Which phone?"], "right"),
+        ("install", ["iOS steps"], "wrong"),  # a platform nobody named
+        ("other_service", ["No sourced guide for that."], "right"),
+        ("other_service", ["Not about VssID."], "abstained"),
+        ("out_of_scope", ["Not about VssID."], "right"),
+        ("out_of_scope", ["No sourced guide for that."], "abstained"),
+        ("out_of_scope", ["Did you mean:"], "abstained"),
+        ("out_of_scope", ["Title X"], "wrong"),
+        ("out_of_scope", ["Sure:\nBước 1. Tap"], "wrong"),  # any step list
+        ("x", ["Hello!"], "other"),
+        ("x", [], "other"),
     ],
 )
-def test_matcher_recognises_each_real_answer_and_only_it(intent, os_name, expected):
-    matcher = em.GuideMatcher.from_content(load())
-    assert matcher.detect(bot_reply(intent, os_name)) == {expected}
+def test_outcomes_on_synthetic_replies(expected, texts, outcome):
+    assert SYNTHETIC.score(expected, replies(*texts)).outcome == outcome
 
 
-def test_matcher_keys_are_the_eval_set_guides():
-    matcher = em.GuideMatcher.from_content(load())
-    assert {m.guide for m in em.load_messages() if m.guide} <= set(matcher.markers)
+def test_step_lists_are_numbered_lines_only():
+    assert SYNTHETIC.has_steps(replies("Title X:\nBước 2. b"))
+    assert not SYNTHETIC.has_steps(replies("Ở bước 1, hướng dẫn …", "Bước sau"))
 
 
-def test_e2e_by_guide():
-    a, b = msg("ask_login", guide="login"), msg("ask_install", guide="install")
-    assert em.e2e_by_guide([(a, True), (a, False), (b, True)]) == {
-        "all": (3, pytest.approx(2 / 3)),
-        "install": (1, 1.0),
-        "login": (2, 0.5),
+CONTENT = load()
+MATCHER = e2e.AnswerMatcher.from_content(CONTENT)
+
+
+def topic_reply(intent, os_name=None, route=None):
+    dispatcher = CollectingDispatcher()
+    send_topic(dispatcher, CONTENT, intent, os_name, route)
+    return dispatcher.messages
+
+
+def action_reply(action, intent="nlu_fallback", events=()):
+    latest = {"text": "xyz", "intent": {"name": intent}, "intent_ranking": []}
+    tracker = Tracker("u", {}, latest, list(events), False, None, {}, None)
+    dispatcher = CollectingDispatcher()
+    action.run(dispatcher, tracker, {})
+    return dispatcher.messages
+
+
+def every_answer():
+    """(expected key, replies) for each topic, platform and route answer of the content."""
+    for intent, topic in CONTENT.topics.items():
+        key = intent.removeprefix("ask_")
+        yield key, topic_reply(intent)
+        for os_name, guide_id in topic.by_os.items():
+            yield guide_id, topic_reply(intent, os_name)
+        for route in topic.routes:
+            yield key, topic_reply(intent, None, route)
+
+
+ANSWERS = list(every_answer())
+STEP_ANSWERS = [(k, r) for k, r in ANSWERS if MATCHER.has_steps(r)]
+
+
+@pytest.mark.parametrize("expected, answer", ANSWERS, ids=[k for k, _ in ANSWERS])
+def test_each_real_answer_is_right_for_its_topic_and_wrong_for_the_others(expected, answer):
+    assert MATCHER.detect(answer) == {expected}
+    assert MATCHER.score(expected, answer).outcome == "right"
+    for other in {k for k, _ in ANSWERS} - {expected}:
+        # The near miss abstains for any topic, the platform question for a platform.
+        honest = expected == "other_service" or (expected, other[:8]) == ("install", "install_")
+        assert MATCHER.score(other, answer).outcome == ("abstained" if honest else "wrong"), other
+    oos = MATCHER.score("out_of_scope", answer).outcome
+    assert oos == ("abstained" if expected == "other_service" else "wrong")
+
+
+def test_real_step_lists_and_step_mode():
+    assert {k for k, _ in STEP_ANSWERS} >= {"login", "change_password", "install_android"}
+    step = [render.step_message(CONTENT, "change_password", 0)]
+    assert MATCHER.has_steps(step)
+    assert MATCHER.score("change_password", step).outcome == "right"
+    assert MATCHER.score("out_of_scope", step).outcome == "wrong"
+
+
+def test_real_declines_and_questions_back():
+    decline = action_reply(ActionOutOfScope(), "out_of_scope")
+    assert MATCHER.score("out_of_scope", decline).outcome == "right"
+    assert MATCHER.score("login", decline).outcome == "abstained"
+    unclear = action_reply(ActionClarify())
+    assert MATCHER.detect(unclear) == {"did_you_mean_none"}
+    twice = [{"event": "user", "parse_data": {"intent": {"name": "nlu_fallback"}}}] * 2
+    assert MATCHER.detect(action_reply(ActionClarify(), events=twice)) == {"still_unclear"}
+    menu = action_reply(ActionShowMenu(), "show_menu")
+    vssid = [{"text": CONTENT.message("out_of_scope_vssid")}]
+    for answer in (unclear, menu, vssid):
+        for expected in ("register", "out_of_scope", "other_service"):
+            assert MATCHER.score(expected, answer).outcome == "abstained"
+    near_miss = topic_reply("ask_other_service")
+    assert MATCHER.score("health_card", near_miss).outcome == "abstained"
+    platform = topic_reply("ask_install")
+    assert MATCHER.score("install_ios", platform).outcome == "abstained"
+    assert MATCHER.score("install", topic_reply("ask_install", "ios")).outcome == "wrong"
+    assert MATCHER.score("login", [{"text": "Xin chào!"}]).outcome == "other"
+
+
+def test_matcher_keys_are_the_eval_sets_answers():
+    keys = {
+        e2e.expected_key(m)
+        for name in ("messages", "heldout", "topics", "typing")
+        for m in em.load_messages(ROOT / "eval" / f"{name}.yml")
+    } - {None}
+    assert keys <= set(MATCHER.answers)
+    assert {"health_card", "other_service", "out_of_scope"} <= keys
+
+
+def scored(expected, outcome, category="accented", steps=False):
+    m = em.Message(f"text {expected}", "out_of_scope" if expected == "out_of_scope" else "i",
+                   category, None, None if expected == "out_of_scope" else expected)  # fmt: skip
+    return m, e2e.Scored(outcome, frozenset(), steps)
+
+
+def test_tally_and_target_shares():
+    rows = [
+        scored("login", "right"),
+        scored("login", "wrong"),
+        scored("cost", "abstained", "english"),
+        scored("other_service", "right"),
+        scored("out_of_scope", "right"),
+        scored("out_of_scope", "wrong", steps=True),
+    ]
+    by = e2e.tally(rows, lambda m: m.category)
+    assert list(by) == ["all", "accented", "english"]
+    assert by["all"] == {"right": 3, "wrong": 2, "abstained": 1}
+    assert e2e.share(by["english"], "abstained") == 1.0
+    assert e2e.right_covered(rows) == pytest.approx(1 / 3)  # login, login, cost
+    assert e2e.wrong_share(rows) == pytest.approx(2 / 6)
+    assert e2e.oos_step_lists(rows) == (1, 2)
+    assert e2e.share(e2e.tally([])["all"] if e2e.tally([]) else Counter(), "right") is None
+
+
+def fake_models(sets):
+    trained = Trained(None, 1.0, True, "rasa train")
+    ours, peer, tfidf = (Model(n, n, trained) for n in ("ours", "default", "tfidf"))
+    for s in sets:
+        ours.preds[s.name] = [pred(m.intent) for m in s.messages]
+        peer.preds[s.name] = [pred("nlu_fallback") for _ in s.messages]
+        tfidf.preds[s.name] = [pred(m.intent) for m in s.messages][:-1] + [pred("x")]
+        ours.e2e[s.name] = [scored(m.guide or "out_of_scope", "right", m.category)
+                            for m in s.messages if e2e.expected_key(m)]  # fmt: skip
+        wrong = e2e.Scored("wrong", frozenset(), True)
+        peer.e2e[s.name] = [(m, wrong) for m, _ in ours.e2e[s.name]]
+    return [ours, peer, tfidf]
+
+
+def test_targets_report_and_summary_on_synthetic_results():
+    plain = [msg("ask_login", "no_diacritics", guide="login"), msg("out_of_scope", "out_of_scope")]
+    typed = [msg("ask_login", "telex", guide="login"), msg("ask_cost", "vni", guide="cost")]
+    sets = [
+        EvalSet("eval/heldout.yml", plain, False, False),
+        EvalSet("eval/typing.yml", typed + [msg("greet", "vni")], False, True),
+    ]
+    models = fake_models(sets)
+    rows = {name: cells for _, name, cells in targets(sets, models)}
+    assert rows["e2e wrong ≤ 1.0%"]["eval/heldout.yml"] == ("0.0%", True)
+    assert rows["no step list for an out-of-scope message"]["eval/typing.yml"] is None
+    assert rows["intent accuracy ≥ 96.9% (today's, `eval/heldout.yml` only)"] == {
+        "eval/heldout.yml": ("100.0%", True),
+        "eval/typing.yml": None,
     }
+    telex = next(c for n, c in rows.items() if n.startswith("telex e2e right within 3 points"))
+    assert telex == {"eval/heldout.yml": None, "eval/typing.yml": ("100.0% (+0.0)", True)}
+    assert rows["ahead of tfidf (intent accuracy)"]["eval/typing.yml"][1]
+    text = report(sets, models, "make eval", ["dang nhap"])
+    assert "## README table" in text and "**fail**" not in text.split("## README")[0]
+    assert "intent accuracy, telex (`eval/typing.yml`)" in text
+    assert "FAIL" not in summary(sets, models)
 
 
 def test_overlaps_compare_normalised_text():
