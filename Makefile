@@ -9,7 +9,7 @@ MODEL := models/vssid.tar.gz
 WEB_VENDOR := web/static/vendor/socket.io.min.js
 TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml data/nlu/*.yml components/*.py)
 
-.PHONY: install train web run shell test validate lint format eval bench cluster soak audit clean
+.PHONY: install train web run shell test validate lint format eval bench cluster soak audit purge clean
 
 install: $(VENV)/.installed
 
@@ -73,6 +73,11 @@ soak: install train
 audit: install
 	$(BIN)/pip install --quiet pip-audit==2.7.3
 	$(BIN)/pip-audit -r requirements.txt
+
+# Deletes conversations idle for more than RETENTION_DAYS (default 30) from
+# endpoints.yml's rasa.db, then VACUUMs it (scripts/purge.py; cron line there).
+purge: install
+	$(BIN)/python -m scripts.purge
 
 clean:
 	rm -rf models results .pytest_cache web/node_modules web/static/vendor
