@@ -15,6 +15,7 @@ from scripts import eval_metrics as em
 from scripts.eval_targets import (
     EvalSet,
     Model,
+    gaps,
     outcome_text,
     pct,
     readme_table,
@@ -86,6 +87,28 @@ def outcome_table(s: EvalSet, models: list[Model], by: str) -> list[str]:
     ]
     header = ["category" if by == "category" else "expected answer", "n"]
     return table(header + [f"{m.label}: right / abstained / wrong / other %" for m in served], rows)
+
+
+def unlabelled_wrongs(s: EvalSet, models: list[Model]) -> list[str]:
+    """Wrong answers that show a topic none of the set's messages expects: a set
+    labelled before that topic existed may expect an older topic there."""
+    labels = {e2e.expected_key(m) for m in s.messages} - {None}
+    counts = []
+    for m in models:
+        rows = m.e2e.get(s.name)
+        if rows:
+            wrong = [r for _, r in rows if r.outcome == e2e.WRONG]
+            newer = [r for r in wrong if r.found - labels - set(e2e.ABSTAINING)]
+            topics = sorted({k for r in newer for k in r.found - labels - set(e2e.ABSTAINING)})
+            shown = f" ({', '.join(topics)})" if topics else ""
+            counts.append(f"{m.label} {len(newer)} of {len(wrong)}{shown}")
+    if not counts:
+        return []
+    return [
+        "Wrong answers showing a topic that no message of this set expects: "
+        + "; ".join(counts)
+        + ". A set written before a topic existed may label such messages with an older one."
+    ]
 
 
 def per_intent(s: EvalSet, models: list[Model]) -> list[str]:
@@ -249,13 +272,15 @@ def report(sets: list[EvalSet], models: list[Model], command: str, train: list[s
         )
         role = "error analysis below" if s.detailed else "held out: aggregate figures only"
         out.append(f"- `{s.name}`: {len(s.messages)} messages ({cats}); {role}.")
-    out += ["", "## Targets (our model)", "", *target_table(sets, models), "", DEFINITIONS]
+    out += ["", "## Targets (our model)", "", *target_table(sets, models), "", *gaps(sets, models)]
+    out += ["", DEFINITIONS]
     out += ["", "## README table", "", *readme_table(sets, models)]
     for s in sets:
         out += ["", f"## `{s.name}`", "", "### Summary", "", *summary_table(s, models)]
         out += ["", "### Per category", "", *category_table(s, models)]
         out += ["", "### End-to-end per category", "", *outcome_table(s, models, "category")]
         out += ["", "### End-to-end per expected answer", "", *outcome_table(s, models, "answer")]
+        out += ["", *unlabelled_wrongs(s, models)]
         if s.per_intent:
             out += ["", *per_intent(s, models)]
         if s.detailed:

@@ -181,6 +181,19 @@ def target_table(sets: list[EvalSet], models: list[Model]) -> list[str]:
     return table(["issue", "target", *(f"`{s.name}`" for s in sets)], rows)
 
 
+def gaps(sets: list[EvalSet], models: list[Model]) -> list[str]:
+    """The targets missed, one line each, or a line saying none was."""
+    missed = [
+        f"- [{issue}] {name}, `{set_name}`: {c[0]}"
+        for issue, name, cells in targets(sets, models)
+        for set_name, c in cells.items()
+        if c and not c[1]
+    ]
+    if not missed:
+        return ["Every target is met."]
+    return [f"Targets missed ({len(missed)}):", "", *missed]
+
+
 def outcome_text(counts) -> str:
     return " / ".join(f"{100 * (e2e.share(counts, o) or 0):.1f}" for o in e2e.OUTCOMES)
 
@@ -201,6 +214,14 @@ def readme_table(sets: list[EvalSet], models: list[Model]) -> list[str]:
             rows.append([f"e2e right / abstained / wrong / other %, `{s.name}`", *cells])
             cells = [pct(right(m, s)) for m in served] + ["n/a"] * (len(models) - len(served))
             rows.append([f"e2e right on topics covered, `{s.name}`", *cells])
+            for c in em.TYPING if s.typing() else ():
+                cells = [pct(right(m, s, c)) for m in served] + ["n/a"] * (
+                    len(models) - len(served)
+                )
+                rows.append([f"e2e right on topics covered, {c} (`{s.name}`)", *cells])
+        refusals = [em.refusals(s.messages, m.preds[s.name]) for m in models]
+        cells = [f"{pct(r.oos_recall)} / {pct(r.wrongly_refused)}" for r in refusals]
+        rows.append([f"out-of-scope recall / in-scope refused, `{s.name}`", *cells])
     return table(["figure", *(m.label for m in models)], rows)
 
 
@@ -215,9 +236,14 @@ def summary(sets: list[EvalSet], models: list[Model]) -> str:
                 f"  {m.label:13} acc={pct(accuracy(m, s))} right={pct(right(m, s))}{e2e_text}"
             )
     lines.append("targets (ours):")
+    earlier = []
     for issue, name, cells in targets(sets, models):
-        for set_name, c in cells.items():
-            if c:
-                verdict = "pass" if c[1] else "FAIL"
-                lines.append(f"  {verdict}  [{issue}] {name} ({set_name}): {c[0]}")
+        shown = {n.removeprefix("eval/"): c for n, c in cells.items() if c}
+        if issue == "earlier":
+            earlier += [c[1] for c in shown.values()]
+            continue
+        verdict = "pass" if all(c[1] for c in shown.values()) else "FAIL"
+        values = ", ".join(f"{n} {c[0]}{'' if c[1] else ' (fail)'}" for n, c in shown.items())
+        lines.append(f"  {verdict}  [{issue}] {name}: {values}")
+    lines.append(f"  earlier targets: {sum(earlier)} of {len(earlier)} met (see the report)")
     return "\n".join(lines)
