@@ -103,18 +103,27 @@ class CachedSQLTrackerStore(StrictSQLTrackerStore):
     saved (a turn that failed half-way left unsaved events in it) and only if
     those are what `retrieve` would load: a save that started a new session
     drops the entry, because Rasa's save counts the stored events of the
-    latest session to find the new ones.
+    latest session to find the new ones. It is also checked against the
+    number of rows stored for that conversation (one indexed COUNT), so a
+    conversation deleted behind the bot's back (`make purge`, an erasure on
+    request) is never written back from memory.
     """
 
     def __init__(self, *args, cache_size: int = 1000, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self._cache: OrderedDict[str, tuple[DialogueStateTracker, int]] = OrderedDict()
+        # sender id -> (tracker, events when saved, rows stored after the save)
+        self._cache: OrderedDict[str, tuple[DialogueStateTracker, int, int]] = OrderedDict()
         self._cache_size = int(cache_size)
         self._new_session: dict[str, bool] = {}
 
+    def stored_rows(self, sender_id: str) -> int:
+        with self.session_scope() as session:
+            query = session.query(sa.func.count(self.SQLEvent.id))
+            return query.filter(self.SQLEvent.sender_id == sender_id).scalar() or 0
+
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         entry = self._cache.pop(sender_id, None)
-        if entry and len(entry[0].events) == entry[1]:
+        if entry and len(entry[0].events) == entry[1] and self.stored_rows(sender_id) == entry[2]:
             self._cache[sender_id] = entry
             return entry[0]
         return await super().retrieve(sender_id)
@@ -129,6 +138,6 @@ class CachedSQLTrackerStore(StrictSQLTrackerStore):
         self._cache.pop(sender_id, None)
         await super().save(tracker)
         if not self._new_session.pop(sender_id, True):
-            self._cache[sender_id] = (tracker, len(tracker.events))
+            self._cache[sender_id] = (tracker, len(tracker.events), self.stored_rows(sender_id))
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)

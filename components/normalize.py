@@ -84,6 +84,23 @@ OTHER_APP_MARKER = "appkhac"
 _REPEATS = re.compile(r"(\w)\1{2,}")
 
 
+# The placeholders the inbound path puts in place of personal data
+# (privacy/mask.py). Their words ("số điện thoại", "mật khẩu") would be strong
+# topic cues that the user did not type as a question, so NLU skips them.
+_PLACEHOLDER = re.compile(
+    r"\[(?:MÃ SỐ BHXH|SỐ CCCD|SỐ CMND|SỐ THẺ BHYT|SỐ ĐIỆN THOẠI|EMAIL|MÃ OTP|MẬT KHẨU)\]"
+)
+
+
+def placeholder_spans(text: str) -> list[tuple[int, int]]:
+    return [match.span() for match in _PLACEHOLDER.finditer(text)]
+
+
+def without_placeholders(text: str) -> str:
+    """`text` with each placeholder blanked out, offsets unchanged."""
+    return _PLACEHOLDER.sub(lambda m: " " * len(m.group()), text)
+
+
 def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 

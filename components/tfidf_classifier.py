@@ -36,7 +36,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from components.normalize import nfc
+from components.normalize import nfc, without_placeholders
 
 MODEL_FILE = "model.json"
 WEIGHTS_FILE = "weights.npz"
@@ -52,7 +52,7 @@ def views(message: Message) -> dict[str, str]:
     tokens = message.get(TOKENS_NAMES[TEXT]) or []
     return {
         "canonical": " ".join(t.text.lower() for t in tokens),
-        "original": nfc(message.get(TEXT) or "").lower(),
+        "original": nfc(without_placeholders(message.get(TEXT) or "")).lower(),
     }
 
 

@@ -9,7 +9,7 @@ from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
 from rasa.shared.nlu.training_data.message import Message
 
-from components.normalize import expand
+from components.normalize import expand, placeholder_spans
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
@@ -31,7 +31,11 @@ class VietnameseTokenizer(WhitespaceTokenizer):
 
     def tokenize(self, message: Message, attribute: str) -> list[Token]:
         tokens = []
+        # Placeholders of masked personal data carry no question: skip them.
+        hidden = placeholder_spans(message.get(attribute) or "")
         for token in super().tokenize(message, attribute):
+            if any(start <= token.start < end for start, end in hidden):
+                continue
             words = expand(token.text) or [token.text.lower()]
             # Spread an expansion over the original span, one word per
             # character where possible ("tk" -> "tai" [0,1) "khoan" [1,2)).

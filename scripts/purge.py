@@ -50,11 +50,10 @@ write lock meanwhile; the store waits for it):
   (the cluster replicas read every turn from PostgreSQL, so they notice
   nothing).
 
-Single-machine caveat: the running Rasa process keeps up to 1000 recently
-saved trackers in memory (addons.tracker_store.CachedSQLTrackerStore). If a
-purged user writes again before that process restarts, the cached tracker,
-old events included, is saved back. Restart the bot after a purge that removed
-conversations (or run the purge right before a scheduled restart).
+The single-machine bot keeps recently saved trackers in memory
+(addons.tracker_store.CachedSQLTrackerStore), but it checks the stored row
+count before using one, so a purged conversation is never written back and
+the bot need not be restarted (tests/test_tracker_cache.py).
 """
 
 from __future__ import annotations

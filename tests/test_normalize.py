@@ -86,3 +86,16 @@ def test_other_apps_share_one_marker_word():
     assert normalize_text("quên mật khẩu Zalo") == f"quen mat khau zalo {OTHER_APP_MARKER}"
     assert normalize_text("quen mk gmail") == f"quen mat khau gmail {OTHER_APP_MARKER}"
     assert OTHER_APP_MARKER not in normalize_text("quên mật khẩu VssID")
+
+
+def test_placeholders_of_masked_data_are_not_read_as_words():
+    from rasa.shared.nlu.training_data.message import Message
+
+    from components.normalize import without_placeholders
+    from components.vietnamese_tokenizer import VietnameseTokenizer
+
+    text = "mật khẩu [MẬT KHẨU] sai, sđt [SỐ ĐIỆN THOẠI]"
+    assert without_placeholders(text) == "mật khẩu " + " " * 10 + " sai, sđt " + " " * 15
+    tokenizer = VietnameseTokenizer(VietnameseTokenizer.get_default_config())
+    words = [t.text for t in tokenizer.tokenize(Message({"text": text}), "text")]
+    assert words == ["mat", "khau", "sai", "so", "dien", "thoai"]

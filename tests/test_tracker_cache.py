@@ -94,3 +94,26 @@ def test_cache_is_bounded(db):
         run(store.save(run(store.get_or_create_tracker(sender))))
     assert list(store._cache) == ["b", "c"]
     assert run(store.retrieve("a")).sender_id == "a"  # still in the database
+
+
+def test_a_conversation_deleted_behind_the_cache_is_never_written_back(db):
+    import sqlite3
+
+    store = CachedSQLTrackerStore(DOMAIN, dialect="sqlite", db=db)
+    tracker = run(store.get_or_create_tracker("u"))
+    new_session(tracker)
+    turn(tracker, "mã số bhxh 7932200150")
+    run(store.save(tracker))
+    tracker = run(store.retrieve("u"))
+    turn(tracker)
+    run(store.save(tracker))  # now cached
+    with sqlite3.connect(db) as connection:  # make purge / an erasure on request
+        connection.execute("DELETE FROM events WHERE sender_id = 'u'")
+    tracker = run(store.retrieve("u"))
+    assert tracker is None or not any(
+        getattr(e, "text", None) == "mã số bhxh 7932200150" for e in tracker.events
+    )
+    tracker = run(store.get_or_create_tracker("u"))
+    turn(tracker, "xin chào lại")
+    run(store.save(tracker))
+    assert "mã số bhxh 7932200150" not in str(stored(db))
