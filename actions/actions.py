@@ -238,3 +238,39 @@ class ActionClarify(Action):
                 text=content.message("did_you_mean_none"), buttons=render.menu_buttons(content)
             )
         return []
+
+
+class ActionAskErase(Action):
+    """"Xóa dữ liệu của tôi": asks to confirm before anything is deleted."""
+
+    def name(self) -> str:
+        return "action_ask_erase"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        content = load()
+        titles = content.messages["erase_buttons"]
+        buttons = [
+            {"title": titles["confirm"], "payload": "/erase_confirm"},
+            {"title": titles["keep"], "payload": "/deny"},
+        ]
+        dispatcher.utter_message(text=content.message("erase_ask"), buttons=buttons)
+        return []
+
+
+class ActionEraseConversation(Action):
+    """Confirmed: says so; addons/erasure.py then deletes the stored conversation.
+
+    The custom `erased` flag tells the web page to clear its own copy too.
+    """
+
+    def name(self) -> str:
+        return "action_erase_conversation"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        dispatcher.utter_message(text=load().message("erase_done"))
+        dispatcher.utter_message(json_message={"erased": True})
+        return []

@@ -11,14 +11,15 @@ running bot.
   instead of silence when the action server is down or slow;
 - choices: a typed option number ("2", "số 2") picks that button, on every
   channel;
-- log_masking: personal data in any log line is masked (privacy/logs.py).
+- log_masking: personal data in any log line is masked (privacy/logs.py);
+- erasure: a conversation the user asked to delete is deleted from the store.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from addons import action_guard, choices, tracker_store
+from addons import action_guard, choices, erasure, tracker_store
 from privacy import logs
 
 PATCHES: dict[str, tuple[Callable[[], None], Callable[[], bool]]] = {
@@ -26,6 +27,7 @@ PATCHES: dict[str, tuple[Callable[[], None], Callable[[], bool]]] = {
     "action_guard": (action_guard.install, action_guard.active),
     "choices": (choices.install, choices.active),
     "log_masking": (logs.install, logs.active),
+    "erasure": (erasure.install, erasure.active),
 }
 
 

@@ -133,6 +133,13 @@ class CachedSQLTrackerStore(StrictSQLTrackerStore):
         self._new_session[tracker.sender_id] = any(isinstance(e, SessionStarted) for e in events)
         return iter(events)
 
+    async def delete(self, sender_id: str) -> None:
+        """Deletes every stored event of a conversation (erasure on request)."""
+        self._cache.pop(sender_id, None)
+        with self.session_scope() as session:
+            session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == sender_id).delete()
+            session.commit()
+
     async def save(self, tracker: DialogueStateTracker) -> None:
         sender_id = tracker.sender_id
         self._cache.pop(sender_id, None)

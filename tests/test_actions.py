@@ -299,3 +299,13 @@ def test_a_secret_in_the_message_gets_the_warning_first(text, warned):
     first = messages[0]["text"]
     assert first.startswith(load().message("personal_data_warning")) is warned
     assert ("Nguồn:" in first and "Bước" not in first) or not warned
+
+
+def test_erasure_asks_first_with_two_buttons_then_flags_the_page():
+    from actions.actions import ActionAskErase, ActionEraseConversation
+
+    messages, events = run(ActionAskErase(), make_tracker("erase_data"))
+    assert payloads(messages) == ["/erase_confirm", "/deny"] and events == []
+    dispatcher = CollectingDispatcher()
+    ActionEraseConversation().run(dispatcher, make_tracker("erase_confirm"), {})
+    assert dispatcher.messages[-1]["custom"] == {"erased": True}

@@ -108,3 +108,31 @@ def test_every_log_record_is_masked(caplog):
         )
     assert "0912 345 678" not in caplog.text and "483920" not in caplog.text
     assert "[SỐ ĐIỆN THOẠI]" in caplog.text and "[MÃ OTP]" in caplog.text
+
+
+def test_a_user_can_erase_their_conversation_after_confirming(debug_bot):
+    import sqlite3
+
+    sender = f"erase-{uuid.uuid4().hex[:8]}"
+    url = f"{debug_bot.url}/webhooks/rest/webhook"
+
+    def say(text):
+        status, replies = post_json(url, {"sender": sender, "message": text})
+        assert status == 200
+        return replies
+
+    def rows():
+        with sqlite3.connect(debug_bot.db) as connection:
+            query = "SELECT COUNT(*) FROM events WHERE sender_id = ?"
+            return connection.execute(query, (sender,)).fetchone()[0]
+
+    say("đổi mật khẩu vssid")
+    say("từng bước")
+    asked = say("xóa dữ liệu của tôi")
+    assert "/erase_confirm" in [b["payload"] for r in asked for b in r.get("buttons") or []], asked
+    assert rows() > 0  # nothing is deleted before the user confirms
+    done = say("/erase_confirm")
+    assert any(r.get("custom") == {"erased": True} for r in done)  # the page clears its copy
+    assert rows() == 0
+    # A new, empty conversation: no guide is remembered.
+    assert "chưa chọn hướng dẫn" in " ".join(r.get("text") or "" for r in say("tiếp"))
