@@ -7,13 +7,17 @@ scripts/web-build.sh. The page runs at a phone's size throughout.
 
 from __future__ import annotations
 
+import html.parser
 import pathlib
+import re
 import sys
+import unicodedata
 
 import pytest
 import yaml
 from playwright.sync_api import Page, expect, sync_playwright
 
+from content import load
 from tests import servers
 
 CHROMIUM = pathlib.Path("/usr/bin/chromium")
@@ -29,6 +33,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PHONE = {"width": 390, "height": 844}
+SMALL_PHONE = {"width": 320, "height": 568}
 SCREENSHOT = servers.ROOT / "docs" / "screenshot-web.png"
 # The last view of every test, to look at after a failure (git-ignored).
 LAST_VIEWS = servers.ROOT / "tests" / "screenshots" / "tmp"
@@ -101,6 +106,14 @@ def bot_says(page: Page, fragment: str):
     return bubble
 
 
+def bot_rows(page: Page, fragment: str):
+    return page.locator(".msg.bot", has=page.locator(".bubble", has_text=fragment))
+
+
+def plain(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
 def overflowing(page: Page) -> list[str]:
     """Elements reaching past the right edge of the screen."""
     return page.evaluate(
@@ -154,7 +167,7 @@ def test_typed_question_without_diacritics_gets_the_steps(chat):
         }"""
     )
     ask(chat, "doi mat khau vssid")
-    steps = bot_says(chat, "OTP")
+    steps = bot_says(chat, "Bước 4.")
     expect(chat.locator(".msg.user .bubble").last).to_have_text("doi mat khau vssid")
     assert chat.evaluate("window.__typingSeen") is True
     expect(chat.locator("#typing")).to_be_hidden()
@@ -162,13 +175,12 @@ def test_typed_question_without_diacritics_gets_the_steps(chat):
     text = steps.inner_text()
     assert "\nBước 2." in text and "\nBước 4." in text
     assert steps.bounding_box()["height"] > 8 * 20
-    link = steps.locator("a[href^='https://']")
-    expect(link).to_have_attribute("target", "_blank")
-    expect(link).to_have_attribute("rel", "noopener noreferrer")
-    assert link.get_attribute("href").endswith(".png")
+    expect(chat.locator(".msg.bot .line.source").last).to_contain_text("https://")
     assert overflowing(chat) == []
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    steps.scroll_into_view_if_needed()
+    # The end of the answer: hotline, source line with its link, the next choices.
+    expect(chat.locator(".msg.bot").last.locator(".quick-replies button").first).to_be_visible()
+    chat.locator("#log").evaluate("log => { log.scrollTop = log.scrollHeight; }")
     chat.screenshot(path=SCREENSHOT)
 
 
@@ -224,3 +236,176 @@ def test_reload_continues_the_same_conversation(chat):
     # The bot still knows it asked for the platform: the server state survived.
     chat.locator(".msg.bot").last.get_by_role("button", name="Android").click()
     bot_says(chat, "CH Play")
+
+
+class _Greeting(html.parser.HTMLParser):
+    """The text of the element marked data-greeting in index.html."""
+
+    def __init__(self):
+        super().__init__()
+        self.depth = 0
+        self.text = None
+
+    def handle_starttag(self, tag, attrs):
+        if self.depth:
+            self.depth += 1
+        elif "data-greeting" in dict(attrs):
+            self.depth, self.text = 1, ""
+
+    def handle_endtag(self, tag):
+        self.depth = max(0, self.depth - 1)
+
+    def handle_data(self, data):
+        if self.depth:
+            self.text += data
+
+
+def test_welcome_greeting_is_the_bots_greeting():
+    """The page recognises the bot's greeting by this copy: they must not drift apart."""
+    parser = _Greeting()
+    parser.feed((servers.ROOT / "web" / "index.html").read_text(encoding="utf-8"))
+    domain = yaml.safe_load((servers.ROOT / "domain.yml").read_text(encoding="utf-8"))
+    greetings = [plain(r["text"]) for r in domain["responses"]["utter_greet"]]
+    assert parser.text is not None, "no data-greeting in the welcome of web/index.html"
+    assert plain(parser.text) in greetings
+
+
+@pytest.mark.parametrize("greeting", ["xin chào", "chào bạn", "hi"])
+def test_greeting_after_the_welcome_is_not_shown_twice(chat, greeting):
+    content = load()
+    intro = "Tôi là trợ lý ảo"
+    menu_groups = list(content.messages["menu_groups"].values())
+    ask(chat, greeting)
+    # The bot's greeting comes before its menu: once the menu is here, it was dropped.
+    menu = bot_rows(chat, content.message("menu")).last
+    expect(menu.locator("button")).to_have_text(menu_groups)
+    expect(chat.locator(".msg.bot .bubble", has_text=intro)).to_have_count(1)
+    expect(chat.locator(".msg.bot").first).to_have_class("msg bot welcome")
+
+    chat.reload()  # the transcript holds what was shown, no more
+    expect(chat.locator("#text")).to_be_enabled()
+    expect(chat.locator(".msg.user .bubble")).to_have_text([greeting])
+    expect(bot_rows(chat, content.message("menu")).last.locator("button")).to_have_text(menu_groups)
+    expect(chat.locator(".msg.bot .bubble", has_text=intro)).to_have_count(1)
+
+    # Nor later: the welcome stays at the top of the conversation.
+    ask(chat, greeting)
+    expect(bot_rows(chat, content.message("menu"))).to_have_count(2)
+    expect(chat.locator(".msg.bot .bubble", has_text=intro)).to_have_count(1)
+
+
+def tab_to(page: Page, button, backwards: bool = False, limit: int = 20) -> None:
+    key = "Shift+Tab" if backwards else "Tab"
+    for _ in range(limit):
+        page.keyboard.press(key)
+        if button.evaluate("b => b === document.activeElement"):
+            return
+    raise AssertionError(f"{key} never reached {button}")
+
+
+def test_keyboard_choice_returns_focus_to_the_text_box(chat):
+    text_box = chat.locator("#text")
+    tab_to(chat, chat.locator(".welcome").get_by_role("button", name="Cài đặt VssID"))
+    chat.keyboard.press("Enter")
+    expect(text_box).to_be_focused()
+    platforms = bot_rows(chat, "Android hay iPhone").last
+    expect(platforms.locator("button")).to_have_count(2)
+
+    # Back from the text box to the new choices, and Space picks one.
+    tab_to(chat, platforms.get_by_role("button", name="iPhone (iOS)"), backwards=True)
+    chat.keyboard.press(" ")
+    expect(text_box).to_be_focused()
+    expect(text_box).to_have_value("")  # the Space chose, it did not type
+    bot_says(chat, "App Store")
+    chat.keyboard.type("đăng nhập vssid")  # straight into the text box
+    chat.keyboard.press("Enter")
+    expect(chat.locator(".msg.user .bubble").last).to_have_text("đăng nhập vssid")
+
+    # A tap leaves the focus where it was, so no on-screen keyboard covers the answer.
+    choices = chat.locator(".msg.bot .quick-replies").last.locator("button")
+    expect(choices.first).to_be_visible()
+    text_box.blur()
+    choices.first.tap()
+    expect(chat.locator(".msg.user")).to_have_count(4)
+    expect(text_box).not_to_be_focused()
+
+
+def layout(page: Page) -> dict:
+    return page.evaluate(
+        """() => {
+            const input = document.getElementById('text');
+            const style = getComputedStyle(input);
+            const ruler = document.createElement('canvas').getContext('2d');
+            ruler.font = style.font;
+            return {
+                log: document.getElementById('log').getBoundingClientRect().height / innerHeight,
+                placeholder: input.placeholder,
+                needed: ruler.measureText(input.placeholder).width,
+                room: input.clientWidth - parseFloat(style.paddingLeft)
+                      - parseFloat(style.paddingRight),
+            };
+        }"""
+    )
+
+
+def test_small_screen_leaves_room_for_the_conversation(chat):
+    chat.set_viewport_size(SMALL_PHONE)
+    chat.reload()
+    expect(chat.locator("#text")).to_be_enabled()
+    view = layout(chat)
+    assert view["log"] >= 0.6, view
+    assert view["placeholder"] and view["needed"] <= view["room"], view
+    assert chat.locator("h1").bounding_box()["height"] < 40  # one line
+    assert overflowing(chat) == []
+    ask(chat, "quên mật khẩu vssid")
+    bot_says(chat, "1900 9068")
+    assert overflowing(chat) == []
+
+    # The full placeholder where it fits.
+    chat.set_viewport_size(PHONE)
+    expect(chat.locator("#text")).to_have_attribute("placeholder", "Nhập câu hỏi của bạn")
+    view = layout(chat)
+    assert view["needed"] <= view["room"], view
+
+
+def test_grouped_menu_buttons_send_their_payload(chat):
+    content = load()
+    group, title = next(iter(content.messages["menu_groups"].items()))
+    topics = [t.label for t in content.topics.values() if t.group == group]
+    ask(chat, "menu")
+    button = bot_rows(chat, content.message("menu")).last.get_by_role("button", name=title)
+    expect(button).to_have_attribute("data-payload", f'/show_menu{{"group":"{group}"}}')
+    button.click()
+    expect(chat.locator(".msg.user .bubble").last).to_have_text(title)  # "&" as text
+    expect(bot_rows(chat, content.message("menu")).last.locator("button")).to_have_text(topics)
+    bot_rows(chat, content.message("menu")).last.get_by_role(
+        "button", name=content.topics["ask_install"].label, exact=True
+    ).click()
+    bot_says(chat, "Android hay iPhone")
+
+
+def test_source_line_is_muted_and_its_address_a_safe_link(chat):
+    ask(chat, "doi mat khau vssid")
+    source = chat.locator(".msg.bot .line.source").last
+    expect(source).to_have_text(re.compile(r"^Nguồn: .+ – https://"))
+    link = source.get_by_role("link")
+    expect(link).to_have_count(1)
+    expect(link).to_have_attribute("target", "_blank")
+    expect(link).to_have_attribute("rel", "noopener noreferrer")
+    address = link.text_content()
+    assert address.startswith("https://") and address in source.text_content()
+    assert link.evaluate("a => a.href === new URL(a.textContent).href")
+    font = "e => parseFloat(getComputedStyle(e).fontSize)"
+    steps = chat.locator(".msg.bot .line", has_text="Bước 1.").last
+    assert source.evaluate(font) < steps.evaluate(font)
+    color = "e => getComputedStyle(e).color"
+    assert source.evaluate(color) != steps.evaluate(color)
+
+    # Only http(s) addresses become links, whoever wrote them.
+    ask(chat, "javascript:alert(1) xem https://example.com/huong-dan.")
+    mine = chat.locator(".msg.user .bubble").last
+    expect(mine).to_have_text("javascript:alert(1) xem https://example.com/huong-dan.")
+    expect(mine.get_by_role("link")).to_have_attribute("href", "https://example.com/huong-dan")
+    expect(mine.get_by_role("link")).to_have_count(1)
+    protocols = chat.evaluate("[...document.querySelectorAll('#log a')].map(a => a.protocol)")
+    assert set(protocols) <= {"https:", "http:", "tel:"}, protocols

@@ -9,7 +9,13 @@
 // page keeps its own transcript only to show the history again.
 //
 // Every text from the user or the bot goes into the page as text nodes
-// (textContent, createTextNode); links are <a> elements built from URL matches.
+// (textContent, createTextNode); links are <a> elements built from URL matches,
+// with an href only for http(s) URLs and hotline numbers.
+//
+// The welcome in index.html is shown at once, before the bot is reachable. Its
+// first line is the bot's own greeting (utter_greet, marked data-greeting), so
+// when the user greets, the bot's identical reply is not shown a second time;
+// the menu that follows it still is.
 "use strict";
 
 (() => {
@@ -22,7 +28,9 @@
   const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
   // http(s) URLs, and Vietnamese hotlines such as "1900 9068" (tap to call).
   const LINKS = /(https?:\/\/[^\s<>"“”]+)|(\b1[89]00[ .]?\d{4}\b)/g;
-  const TRAILING_PUNCTUATION = /[.,;:!?)\]}'’]+$/;
+  const TRAILING_PUNCTUATION = /[.,;:!?)\]}'’…]+$/;
+  // The source line that closes an answer ("Nguồn: …"): shown smaller.
+  const SOURCE_LINE = /^Nguồn:/;
   // "Bước 2." / "Bước 2/4" at the start of a line: shown in bold so that older
   // readers find their place in a step list.
   const STEP_LABEL = /^Bước \d+(?:\/\d+)?\.?/;
@@ -33,6 +41,7 @@
   const sendButton = document.getElementById("send");
   const typing = document.getElementById("typing");
   const status = document.getElementById("status");
+  const greeting = log.querySelector(".welcome [data-greeting]");
 
   // localStorage throws in some private modes: the chat then simply forgets.
   const store = {
@@ -83,16 +92,28 @@
     document.head.appendChild(meta);
   }
 
+  // The address for a matched URL: only ever an http(s) one.
+  function webAddress(text) {
+    try {
+      const url = new URL(text);
+      return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
+    } catch {
+      return null;
+    }
+  }
+
   // Text with clickable links, built node by node: never parsed as HTML.
   function richText(container, text) {
     let last = 0;
     for (const match of text.matchAll(LINKS)) {
       let [found, url] = match;
       if (url) found = url.replace(TRAILING_PUNCTUATION, "");
+      const href = url ? webAddress(found) : `tel:${found.replace(/\D/g, "")}`;
+      if (!href) continue;
       container.append(text.slice(last, match.index));
       const link = document.createElement("a");
       link.textContent = found;
-      link.href = url ? found : `tel:${found.replace(/\D/g, "")}`;
+      link.href = href;
       if (url) {
         link.target = "_blank";
         link.rel = "noopener noreferrer";
@@ -108,7 +129,7 @@
   function lines(container, text) {
     for (const line of text.split("\n")) {
       const block = document.createElement("span");
-      block.className = "line";
+      block.className = SOURCE_LINE.test(line) ? "line source" : "line";
       const label = line.match(STEP_LABEL);
       if (label) {
         const strong = document.createElement("strong");
@@ -198,6 +219,13 @@
     setTyping(true);
   }
 
+  const plain = (text) => text.normalize("NFC").replace(/\s+/g, " ").trim();
+
+  // The bot's greeting: the welcome, always at the top of the log, says it.
+  function repeatsWelcome(text) {
+    return greeting !== null && plain(text) === plain(greeting.textContent);
+  }
+
   function receive(message) {
     setTyping(false);
     const buttons = (message.quick_replies || message.buttons || [])
@@ -207,6 +235,7 @@
     const src = message.attachment && message.attachment.payload && message.attachment.payload.src;
     if (typeof src === "string") text += (text ? "\n" : "") + src;
     if (!text && !buttons.length) return;
+    if (!buttons.length && repeatsWelcome(text)) return;
     const entry = { who: "bot", text, buttons };
     render(entry);
     remember(entry);
@@ -238,9 +267,26 @@
     );
   }
 
+  // The long placeholder where it fits, else the short one (data-short-placeholder),
+  // measured in the input's own font: a cut-off hint reads as a different one.
+  const placeholders = [input.placeholder, input.dataset.shortPlaceholder || input.placeholder];
+  const ruler = document.createElement("canvas").getContext("2d");
+  function fitPlaceholder() {
+    const style = getComputedStyle(input);
+    const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    ruler.font = `${style.fontStyle} ${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+    input.placeholder =
+      placeholders.find((text) => ruler.measureText(text).width <= room) || placeholders[1];
+  }
+
   log.addEventListener("click", (event) => {
     const button = event.target.closest(".quick-replies button");
-    if (button) send(button.dataset.payload, button.textContent);
+    if (!button) return;
+    send(button.dataset.payload, button.textContent);
+    // The chosen button goes away with its group: after a choice by keyboard
+    // (detail 0) or mouse the user can type at once. A tap leaves the focus
+    // alone, so that a phone's keyboard does not open over the answer.
+    if (event.detail === 0 || event.pointerType === "mouse") input.focus();
   });
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -254,6 +300,8 @@
     location.reload();
   });
 
+  fitPlaceholder();
+  addEventListener("resize", fitPlaceholder);
   restore();
   connect();
 })();
