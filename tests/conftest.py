@@ -64,6 +64,7 @@ def rasa_server(ports, log_dir, action_server, rasa_env, tmp_path_factory):
     )
     service = servers.rasa_server(ports["rasa"], log_dir, endpoints, env=rasa_env)
     service.url = f"http://127.0.0.1:{ports['rasa']}"
+    service.db = endpoints.parent / "rasa.db"
     yield service
     service.stop()
 

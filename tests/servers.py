@@ -11,7 +11,7 @@ from scripts.harness import write_endpoints as harness_write_endpoints
 
 __all__ = [
     "ACTION_TOKEN", "BIN", "MODEL", "RASA", "ROOT", "Service", "action_server", "free_port",
-    "harness_rasa_server", "http_ok", "rasa_server", "write_endpoints",
+    "harness_rasa_server", "harness_write_endpoints", "http_ok", "rasa_server", "write_endpoints",
 ]  # fmt: skip
 
 # Shared by the test action servers and the endpoints the test bots use.
