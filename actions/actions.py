@@ -2,52 +2,38 @@
 
 Slots they keep:
 - `os`: android | ios, filled from the `os` entity whenever the user names it;
-- `pending_topic`: a topic waiting for the user's platform (install);
-- `guide`, `step`: the guide last shown and, in step-by-step mode, the
-  0-based index of the current step.
+- `pending_topic`: a topic waiting for the user's platform or route;
+- `guide`, `step`, `paused`: the guide last shown and step mode (actions/steps.py);
+- `address`: how the user speaks of themselves (actions/base.py).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import render
-from content import Content, load
-from privacy.mask import PLACEHOLDERS, SECRET_KINDS
+from actions.base import Answer, entity, fold, user_text, utter
+from actions.steps import in_step_mode, resume, show_step, step_question
+from content import Content
 
 NLU_FALLBACK = "nlu_fallback"
+STEPWISE = ("tung buoc", "step by step")
+RESUME = ("quay lai", "tiep", "buoc tiep")
 
 
-def utter(dispatcher: CollectingDispatcher, msg: dict) -> None:
-    dispatcher.utter_message(text=msg["text"], buttons=msg["buttons"], image=msg["image"])
-
-
-SECRET_PLACEHOLDERS = tuple(PLACEHOLDERS[kind] for kind in SECRET_KINDS)
-
-
-def warn_about_personal_data(
-    dispatcher: CollectingDispatcher, tracker: Tracker, content: Content
-) -> None:
-    """The message held a password, an OTP or an ID number (masked on the way in):
-    say first that nobody needs them, with the source of that advice."""
-    text = tracker.latest_message.get("text") or ""
-    if any(placeholder in text for placeholder in SECRET_PLACEHOLDERS):
-        source = content.sources[content.topics["ask_safety"].sources[0]]
-        warning = content.message("personal_data_warning")
-        dispatcher.utter_message(
-            text=f"{warning}\n{content.message('source_line', cite=source.cite)}"
-        )
-
-
-def _entity(tracker: Tracker, name: str) -> str | None:
-    for entity in tracker.latest_message.get("entities") or []:
-        if entity.get("entity") == name:
-            return entity.get("value")
-    return None
+def route_from_words(content: Content, routes: list[str], text: str) -> str | None:
+    """The route whose words the user typed ("trên web" → register_web); the
+    longest match wins, so "chưa có email" is not read as "email"."""
+    folded = f" {fold(text)} "
+    found = [
+        (len(word), guide_id)
+        for guide_id in routes
+        for word in content.guides[guide_id].words
+        if f" {word} " in folded or (" " in word and word in folded)
+    ]
+    return max(found)[1] if found else None
 
 
 def send_topic(
@@ -56,8 +42,10 @@ def send_topic(
     intent: str,
     os_name: str | None,
     route: str | None = None,
+    stepwise: bool = False,
 ) -> list[EventType]:
-    """Answers a how-to topic; asks for the platform or the route first when it matters."""
+    """Answers a how-to topic; asks for the platform or the route first when it
+    matters; with `stepwise`, starts step-by-step mode at step 1 at once."""
     topic = content.topics[intent]
     guide_id = topic.guides[0] if topic.guides else None
     if topic.by_os:
@@ -71,6 +59,8 @@ def send_topic(
             utter(dispatcher, render.route_question(content, intent))
             return [SlotSet("pending_topic", intent)]
         guide_id = route
+    if stepwise and guide_id:
+        return [SlotSet("pending_topic", None), *show_step(dispatcher, content, guide_id, 0)]
     for msg in render.answer(content, intent, guide_id):
         utter(dispatcher, msg)
     events: list[EventType] = [SlotSet("pending_topic", None), SlotSet("step", None)]
@@ -79,126 +69,66 @@ def send_topic(
     return events
 
 
-class ActionShowGuide(Action):
-    """Answers the how-to intents, and `inform` when a topic awaits a platform."""
+def _topic_of(content: Content, guide_id: str | None) -> str | None:
+    return next((i for i, t in content.topics.items() if guide_id in t.guide_ids()), None)
+
+
+class ActionShowGuide(Answer):
+    """Answers the how-to intents, a platform or route named on its own, and
+    follow-ups: another platform, another route, a paused guide resumed."""
 
     def name(self) -> str:
         return "action_show_guide"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        content = load()
-        warn_about_personal_data(dispatcher, tracker, content)
+    def respond(self, dispatcher, tracker, content) -> list[EventType]:
+        text, folded = user_text(tracker), fold(user_text(tracker))
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        os_name = tracker.get_slot("os")
+        os_name, guide_id = tracker.get_slot("os"), tracker.get_slot("guide")
+        stepwise = any(cue in folded for cue in STEPWISE)
+        paused = (tracker.get_slot("paused") or "").split(":")
+        if intent in content.topics and len(paused) == 2 and any(c in folded for c in RESUME):
+            if paused[0] in content.topics[intent].guide_ids():
+                index = int(float(paused[1])) + (1 if "tiep" in folded else 0)
+                return [SlotSet("paused", None), *show_step(dispatcher, content, paused[0], index)]
         if intent not in content.topics:
-            intent = tracker.get_slot("pending_topic")
-        if intent in content.topics:
-            route = _entity(tracker, "guide")
-            return send_topic(dispatcher, content, intent, os_name, route)
-        # A bare "android" with nothing pending: remember it, offer the menu.
-        label = {"android": "Android", "ios": "iPhone (iOS)"}.get(os_name, "của bạn")
-        dispatcher.utter_message(
-            text=content.message("pick_os_unknown", os_label=label),
-            buttons=render.menu_buttons(content),
-        )
-        return []
+            # "iphone", "trên web", "còn máy con táo thì sao": the pending topic,
+            # else the topic of the guide just shown, for that platform or route.
+            intent = tracker.get_slot("pending_topic") or _topic_of(content, guide_id)
+        if intent not in content.topics:
+            label = {"android": "Android", "ios": "iPhone (iOS)"}.get(os_name, "của bạn")
+            dispatcher.utter_message(
+                text=content.message("pick_os_unknown", os_label=label),
+                buttons=render.menu_buttons(content),
+            )
+            return []
+        topic = content.topics[intent]
+        route = entity(tracker, "guide") or route_from_words(content, topic.routes, text)
+        staying = guide_id in topic.guide_ids() and not route and not entity(tracker, "os")
+        if in_step_mode(tracker, content) and staying and not stepwise:
+            return step_question(dispatcher, tracker, content)
+        events: list[EventType] = []
+        if in_step_mode(tracker, content) and not staying:
+            events.append(SlotSet("paused", f"{guide_id}:{int(tracker.get_slot('step'))}"))
+        return events + send_topic(dispatcher, content, intent, os_name, route, stepwise)
 
 
-class ActionShowMenu(Action):
+class ActionShowMenu(Answer):
     def name(self) -> str:
         return "action_show_menu"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        content = load()
-        warn_about_personal_data(dispatcher, tracker, content)
-        group = _entity(tracker, "group")
-        buttons = render.menu_buttons(content, group)
+    def respond(self, dispatcher, tracker, content) -> list[EventType]:
+        buttons = render.menu_buttons(content, entity(tracker, "group"))
         dispatcher.utter_message(text=content.message("menu"), buttons=buttons)
         return []
 
 
-class StepAction:
-    """Step-by-step mode: moves the `step` slot by `delta` and shows that step.
-
-    A mixin rather than an Action, so the SDK does not register it as an action.
-    """
-
-    action_name = ""
-    delta = 0
-
-    def name(self) -> str:
-        return self.action_name
-
-    def start_index(self, tracker: Tracker) -> int | None:
-        step = tracker.get_slot("step")
-        return None if step is None else int(step) + self.delta
-
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        content = load()
-        warn_about_personal_data(dispatcher, tracker, content)
-        guide_id = tracker.get_slot("guide")
-        if guide_id not in content.guides:
-            dispatcher.utter_message(
-                text=content.message("step_none"), buttons=render.menu_buttons(content)
-            )
-            return []
-        steps = content.guides[guide_id].steps
-        index = self.start_index(tracker)
-        if index is None:
-            # Not in step mode yet: "tiếp" or "nhắc lại" start at step 1.
-            index = 0
-        if index < 0:
-            dispatcher.utter_message(text=content.message("step_first"))
-            index = 0
-        if index >= len(steps):
-            dispatcher.utter_message(
-                text=content.message("step_done", title=content.guides[guide_id].title),
-                buttons=render.menu_buttons(content),
-            )
-            return [SlotSet("step", None)]
-        utter(dispatcher, render.step_message(content, guide_id, index))
-        return [SlotSet("step", float(index))]
-
-
-class ActionStepByStep(StepAction, Action):
-    """Starts the current guide (or the one named in the button) at step 1."""
-
-    action_name = "action_step_by_step"
-
-    def start_index(self, tracker: Tracker) -> int | None:
-        return 0
-
-
-class ActionNextStep(StepAction, Action):
-    action_name = "action_next_step"
-    delta = 1
-
-
-class ActionRepeatStep(StepAction, Action):
-    action_name = "action_repeat_step"
-    delta = 0
-
-
-class ActionPreviousStep(StepAction, Action):
-    action_name = "action_previous_step"
-    delta = -1
-
-
-class ActionOutOfScope(Action):
+class ActionOutOfScope(Answer):
     def name(self) -> str:
         return "action_out_of_scope"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        content = load()
-        warn_about_personal_data(dispatcher, tracker, content)
+    def respond(self, dispatcher, tracker, content) -> list[EventType]:
+        if in_step_mode(tracker, content):
+            return step_question(dispatcher, tracker, content)
         dispatcher.utter_message(
             text=content.message("out_of_scope"), buttons=render.menu_buttons(content)
         )
@@ -212,17 +142,19 @@ def _previous_user_intent(tracker: Tracker) -> str | None:
     return (users[-2].get("parse_data") or {}).get("intent", {}).get("name")
 
 
-class ActionClarify(Action):
-    """Low NLU confidence: offer the likeliest topics; twice in a row, the hotline."""
+class ActionClarify(Answer):
+    """Low NLU confidence: offer the likeliest topics; twice in a row, the hotline.
+    Inside a guide, a question is about the step: never the bare menu."""
 
     def name(self) -> str:
         return "action_clarify"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        content = load()
-        warn_about_personal_data(dispatcher, tracker, content)
+    def respond(self, dispatcher, tracker, content) -> list[EventType]:
+        if in_step_mode(tracker, content):
+            return step_question(dispatcher, tracker, content)
+        resumed = resume(dispatcher, tracker, content)
+        if resumed is not None:
+            return resumed
         if _previous_user_intent(tracker) == NLU_FALLBACK:
             dispatcher.utter_message(
                 text=content.message("still_unclear"), buttons=render.menu_buttons(content)
@@ -237,40 +169,4 @@ class ActionClarify(Action):
             dispatcher.utter_message(
                 text=content.message("did_you_mean_none"), buttons=render.menu_buttons(content)
             )
-        return []
-
-
-class ActionAskErase(Action):
-    """"Xóa dữ liệu của tôi": asks to confirm before anything is deleted."""
-
-    def name(self) -> str:
-        return "action_ask_erase"
-
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        content = load()
-        titles = content.messages["erase_buttons"]
-        buttons = [
-            {"title": titles["confirm"], "payload": "/erase_confirm"},
-            {"title": titles["keep"], "payload": "/deny"},
-        ]
-        dispatcher.utter_message(text=content.message("erase_ask"), buttons=buttons)
-        return []
-
-
-class ActionEraseConversation(Action):
-    """Confirmed: says so; addons/erasure.py then deletes the stored conversation.
-
-    The custom `erased` flag tells the web page to clear its own copy too.
-    """
-
-    def name(self) -> str:
-        return "action_erase_conversation"
-
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        dispatcher.utter_message(text=load().message("erase_done"))
-        dispatcher.utter_message(json_message={"erased": True})
         return []

@@ -97,6 +97,9 @@ class Guide(Sourced):
     # on channels that show images; the step's text stays the description.
     images: dict[int, str] = {}
     buttons: list[str] = []
+    # Words (lower case, no diacritics) that name this guide as a route:
+    # "làm trên web" picks register_web, "chưa có email" forgot_add_email.
+    words: list[str] = []
 
     @validator("label")
     def fits_a_button(cls, value: str | None) -> str | None:  # noqa: N805

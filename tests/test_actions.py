@@ -8,19 +8,17 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import render
-from actions.actions import (
-    ActionClarify,
+from actions.actions import ActionClarify, ActionOutOfScope, ActionShowGuide, ActionShowMenu
+from actions.steps import (
     ActionNextStep,
-    ActionOutOfScope,
     ActionPreviousStep,
     ActionRepeatStep,
-    ActionShowGuide,
-    ActionShowMenu,
     ActionStepByStep,
+    ActionStopGuide,
 )
 from content import MAX_BUBBLE_CHARS, load
 
-SLOTS = {"os": None, "guide": None, "step": None, "pending_topic": None}
+SLOTS = {"os": None, "guide": None, "step": None, "pending_topic": None, "paused": None}
 
 
 def make_tracker(intent, slots=None, ranking=None, previous_intent=None):
@@ -235,7 +233,12 @@ def test_end_of_guide_says_so_and_offers_the_menu():
     messages, events = run(ActionNextStep(), tracker)
     assert "làm xong các bước" in messages[0]["text"]
     assert '/show_menu{"group":"password_otp"}' in payloads(messages)
-    assert SlotSet("step", None) in events
+    assert SlotSet("step", 4.0) in events
+    # "tiếp" again: still done, never step 1 without saying so.
+    messages, _ = run(
+        ActionNextStep(), make_tracker("next_step", {"guide": "change_password", "step": 4.0})
+    )
+    assert "làm xong các bước" in messages[0]["text"] and "Bước 1/4" not in texts(messages)
 
 
 def test_next_without_a_guide_asks_what_to_guide():
@@ -302,10 +305,102 @@ def test_a_secret_in_the_message_gets_the_warning_first(text, warned):
 
 
 def test_erasure_asks_first_with_two_buttons_then_flags_the_page():
-    from actions.actions import ActionAskErase, ActionEraseConversation
+    from actions.erase import ActionAskErase, ActionEraseConversation
 
     messages, events = run(ActionAskErase(), make_tracker("erase_data"))
     assert payloads(messages) == ["/erase_confirm", "/deny"] and events == []
     dispatcher = CollectingDispatcher()
     ActionEraseConversation().run(dispatcher, make_tracker("erase_confirm"), {})
     assert dispatcher.messages[-1]["custom"] == {"erased": True}
+
+
+def with_text(tracker, text, entities=()):
+    tracker.latest_message["text"] = text
+    tracker.latest_message["entities"] = list(entities)
+    return tracker
+
+
+def test_another_platform_named_alone_answers_the_last_platform_topic_again():
+    tracker = make_tracker("inform", {"os": "ios", "guide": "install_android"})
+    with_text(tracker, "còn máy vợ tôi là con táo thì sao", [{"entity": "os", "value": "ios"}])
+    messages, events = run(ActionShowGuide(), tracker)
+    assert "App Store" in texts(messages) and SlotSet("guide", "install_ios") in events
+
+
+def test_step_by_step_asked_in_one_message_starts_at_step_1():
+    tracker = with_text(make_tracker("ask_change_password"), "hướng dẫn đổi mật khẩu từng bước")
+    messages, events = run(ActionShowGuide(), tracker)
+    assert "Bước 1/4" in texts(messages) and SlotSet("step", 0.0) in events
+
+
+def test_naming_the_other_route_inside_a_guide_switches_to_it():
+    slots = {"guide": "register_app", "step": 1.0}
+    tracker = with_text(make_tracker("inform", slots), "thôi em làm trên web cho chắc")
+    messages, events = run(ActionShowGuide(), tracker)
+    assert "dichvucong.baohiemxahoi.gov.vn" in texts(messages)
+    assert SlotSet("guide", "register_web") in events
+    assert "Em" in texts(messages) or "em" in texts(messages)  # the user called themselves "em"
+
+
+@pytest.mark.parametrize("action", [ActionClarify(), ActionOutOfScope()])
+def test_a_question_inside_a_guide_keeps_the_position(action):
+    slots = {"guide": "register_web", "step": 2.0}
+    tracker = with_text(make_tracker("nlu_fallback", slots), "bước 2 điền những gì vậy")
+    messages, events = run(action, tracker)
+    assert "không nói chi tiết hơn" in texts(messages) and "1900 9068" in texts(messages)
+    assert "Bước 2/5" in texts(messages) and SlotSet("step", 1.0) in events
+    assert '/show_menu{"group":"install_login"}' not in payloads(messages)
+
+
+def test_the_same_topic_asked_inside_its_guide_is_a_question_about_the_step():
+    slots = {"guide": "register_web", "step": 2.0}
+    tracker = with_text(make_tracker("ask_register", slots), "điền những thông tin gì")
+    messages, _ = run(ActionShowGuide(), tracker)
+    assert "không nói chi tiết hơn" in texts(messages) and "Bước 3/5" in texts(messages)
+
+
+def test_stop_leaves_step_mode_and_offers_the_menu():
+    messages, events = run(
+        ActionStopGuide(), make_tracker("stop_guide", {"guide": "login", "step": 0.0})
+    )
+    assert SlotSet("step", None) in events and '/show_menu{"group":"account"}' in payloads(messages)
+
+
+def test_a_detour_pauses_the_guide_and_resume_continues_it():
+    slots = {"guide": "change_password", "step": 1.0}
+    tracker = with_text(make_tracker("ask_health_card", slots), "thẻ bhyt trên app ở đâu")
+    _, events = run(ActionShowGuide(), tracker)
+    assert SlotSet("paused", "change_password:1") in events
+    slots = {"guide": "health_card_app", "step": None, "paused": "change_password:1"}
+    tracker = make_tracker("ask_change_password", slots)
+    with_text(tracker, "quay lại đổi mật khẩu, bước tiếp theo")
+    messages, events = run(ActionShowGuide(), tracker)
+    assert "Bước 3/4" in texts(messages) and SlotSet("paused", None) in events
+
+
+@pytest.mark.parametrize(
+    "text, form",
+    [
+        ("cho chị hỏi cách đổi mật khẩu", "Chị"),
+        ("bác muốn đổi mật khẩu", "Bác"),
+        ("doi mat khau", None),
+    ],
+)
+def test_replies_address_users_as_they_speak_of_themselves(text, form):
+    tracker = with_text(make_tracker("ask_install"), text)
+    messages, events = run(ActionShowGuide(), tracker)
+    first = messages[0]["text"]
+    if form:
+        assert (
+            first.startswith(f"{form} dùng điện thoại")
+            and SlotSet("address", form.lower()) in events
+        )
+    else:
+        assert first.startswith("Bạn dùng điện thoại")
+
+
+def test_back_to_the_paused_guide_from_a_step_intent_resumes_it():
+    slots = {"guide": "health_card_app", "step": None, "paused": "change_password:1"}
+    tracker = with_text(make_tracker("next_step", slots), "quay lai doi mat khau, buoc tiep theo")
+    messages, events = run(ActionNextStep(), tracker)
+    assert "Bước 3/4" in texts(messages) and SlotSet("paused", None) in events

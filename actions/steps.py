@@ -1,0 +1,170 @@
+"""Step-by-step mode: one step at a time, and what users say inside a guide.
+
+Slots: `guide` (the guide shown last), `step` (0-based index of the current
+step, None outside step mode; len(steps) once the guide is done, so "tiếp"
+says it is done instead of starting again) and `paused` ("guide:step" of a
+guide left for another topic, so "quay lại…, bước tiếp theo" resumes it).
+"""
+
+from __future__ import annotations
+
+import re
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import render
+from actions.base import Answer, fold, user_text, utter
+from content import Content
+
+_STEP_NUMBER = re.compile(r"\bbuoc\s*(\d{1,2})\b")
+
+
+def show_step(dispatcher: CollectingDispatcher, content: Content, guide_id: str, index: int):
+    """Shows step `index` (clamped to the guide), or says the guide is done."""
+    guide = content.guides[guide_id]
+    if index < 0:
+        dispatcher.utter_message(text=content.message("step_first"))
+        index = 0
+    if index >= len(guide.steps):
+        dispatcher.utter_message(
+            text=content.message("step_done", title=guide.title),
+            buttons=render.menu_buttons(content),
+        )
+        return [SlotSet("step", float(len(guide.steps)))]
+    utter(dispatcher, render.step_message(content, guide_id, index))
+    return [SlotSet("guide", guide_id), SlotSet("step", float(index))]
+
+
+def in_step_mode(tracker: Tracker, content: Content) -> bool:
+    step, guide_id = tracker.get_slot("step"), tracker.get_slot("guide")
+    return (
+        step is not None
+        and guide_id in content.guides
+        and int(step) < len(content.guides[guide_id].steps)
+    )
+
+
+def resume(
+    dispatcher: CollectingDispatcher, tracker: Tracker, content: Content
+) -> list[EventType] | None:
+    """"Quay lại đổi mật khẩu, bước tiếp theo" after a detour: back to the
+    paused guide where the user left it (the next step if they say "tiếp")."""
+    paused = (tracker.get_slot("paused") or "").split(":")
+    folded = fold(user_text(tracker))
+    if len(paused) != 2 or paused[0] not in content.guides or "quay lai" not in folded:
+        return None
+    index = int(float(paused[1])) + (1 if "tiep" in folded else 0)
+    return [SlotSet("paused", None), *show_step(dispatcher, content, paused[0], index)]
+
+
+def step_question(
+    dispatcher: CollectingDispatcher, tracker: Tracker, content: Content
+) -> list[EventType]:
+    """A question inside a guide: the guide gives no more detail than the step
+    itself, so say so (with the hotline) and show that step again."""
+    guide_id = tracker.get_slot("guide")
+    total = len(content.guides[guide_id].steps)
+    index = min(int(tracker.get_slot("step") or 0), total - 1)
+    asked = _STEP_NUMBER.search(fold(user_text(tracker)))
+    if asked and 1 <= int(asked.group(1)) <= total:
+        index = int(asked.group(1)) - 1
+    dispatcher.utter_message(text=content.message("step_question"))
+    return show_step(dispatcher, content, guide_id, index)
+
+
+class StepAction(Answer):
+    """Moves the `step` slot by `delta`; a mixin-free base, registered per subclass."""
+
+    delta = 0
+
+    def start_index(self, tracker: Tracker) -> int | None:
+        step = tracker.get_slot("step")
+        return None if step is None else int(step) + self.delta
+
+    def respond(self, dispatcher, tracker, content) -> list[EventType]:
+        guide_id = tracker.get_slot("guide")
+        resumed = resume(dispatcher, tracker, content)
+        if resumed is not None:
+            return resumed
+        if guide_id not in content.guides:
+            dispatcher.utter_message(
+                text=content.message("step_none"), buttons=render.menu_buttons(content)
+            )
+            return []
+        index = self.start_index(tracker)
+        # Not in step mode yet: "tiếp" or "nhắc lại" start at step 1.
+        return show_step(dispatcher, content, guide_id, 0 if index is None else index)
+
+
+class ActionStepByStep(StepAction):
+    """Starts the current guide (or the one named in the button) at step 1."""
+
+    def name(self) -> str:
+        return "action_step_by_step"
+
+    def start_index(self, tracker: Tracker) -> int | None:
+        return 0
+
+
+class ActionNextStep(StepAction):
+    delta = 1
+
+    def name(self) -> str:
+        return "action_next_step"
+
+
+class ActionRepeatStep(StepAction):
+    def name(self) -> str:
+        return "action_repeat_step"
+
+    def start_index(self, tracker: Tracker) -> int | None:
+        step, guide_id = tracker.get_slot("step"), tracker.get_slot("guide")
+        if step is None:
+            return None
+        # "nhắc lại" after the end shows the last step again.
+        return min(int(step), len(load_steps(guide_id)) - 1)
+
+
+class ActionPreviousStep(StepAction):
+    delta = -1
+
+    def name(self) -> str:
+        return "action_previous_step"
+
+
+class ActionStepQuestion(Answer):
+    """"Bước 2 điền những gì?": about that step inside a guide; outside one,
+    asks which guide."""
+
+    def name(self) -> str:
+        return "action_step_question"
+
+    def respond(self, dispatcher, tracker, content) -> list[EventType]:
+        if tracker.get_slot("guide") in content.guides:
+            return step_question(dispatcher, tracker, content)
+        dispatcher.utter_message(
+            text=content.message("step_none"), buttons=render.menu_buttons(content)
+        )
+        return []
+
+
+class ActionStopGuide(Answer):
+    """ "Dừng lại, tôi muốn hỏi cái khác": leaves step mode, offers the menu."""
+
+    def name(self) -> str:
+        return "action_stop_guide"
+
+    def respond(self, dispatcher, tracker, content) -> list[EventType]:
+        dispatcher.utter_message(
+            text=content.message("step_stopped"), buttons=render.menu_buttons(content)
+        )
+        return [SlotSet("step", None), SlotSet("paused", None)]
+
+
+def load_steps(guide_id: str | None) -> list[str]:
+    from content import load
+
+    guide = load().guides.get(guide_id or "")
+    return guide.steps if guide else [""]
