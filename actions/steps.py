@@ -49,7 +49,7 @@ def in_step_mode(tracker: Tracker, content: Content) -> bool:
 def resume(
     dispatcher: CollectingDispatcher, tracker: Tracker, content: Content
 ) -> list[EventType] | None:
-    """"Quay lại đổi mật khẩu, bước tiếp theo" after a detour: back to the
+    """ "Quay lại đổi mật khẩu, bước tiếp theo" after a detour: back to the
     paused guide where the user left it (the next step if they say "tiếp")."""
     paused = (tracker.get_slot("paused") or "").split(":")
     folded = fold(user_text(tracker))
@@ -135,7 +135,7 @@ class ActionPreviousStep(StepAction):
 
 
 class ActionStepQuestion(Answer):
-    """"Bước 2 điền những gì?": about that step inside a guide; outside one,
+    """ "Bước 2 điền những gì?": about that step inside a guide; outside one,
     asks which guide."""
 
     def name(self) -> str:
