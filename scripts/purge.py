@@ -5,16 +5,17 @@ tracker store, SQLite (single-machine profile, rasa.db) or PostgreSQL
     .venv/bin/python -m scripts.purge [--days N] [--endpoints endpoints.yml]
                                       [--db-url URL] [--dry-run]
 
-What it deletes: every row of the `events` table (Rasa's SQLTrackerStore)
-of each conversation (sender_id) whose LAST event is older than the cutoff,
-i.e. the user's messages, the bot's answers, the slots and the intents, in one
-statement inside one transaction. A conversation that is still being used (any
-event newer than the cutoff) keeps every event, old ones included, so Rasa
-loads it exactly as before. On SQLite the file is then compacted with VACUUM,
-so the deleted text leaves the disk (SQLite otherwise only marks the pages
-free) and the file really shrinks. It prints how many conversations and events
-it removed (never which sender ids) and, for SQLite, the file size before and
-after. --dry-run only counts.
+This module is the command line; the work is split beside it, and its names
+stay importable from here (``purge``, ``Result``, ``PurgeError``,
+``endpoints_url``, ``DEFAULT_DAYS``):
+- scripts/purge_db.py: what it deletes (every `events` row of each
+  conversation whose last event is older than the cutoff, in one transaction;
+  a conversation still in use keeps every event) and the VACUUM on SQLite;
+- scripts/purge_settings.py: which database, from the endpoints file read the
+  way Rasa reads it, or a URL.
+
+It prints how many conversations and events it removed (never which sender
+ids) and, for SQLite, the file size before and after. --dry-run only counts.
 
 Why: Decree 13/2023/NĐ-CP on personal data protection (Nghị định 13/2023/NĐ-CP
 về bảo vệ dữ liệu cá nhân) and the 2025 Law on Personal Data Protection (Luật
@@ -24,11 +25,11 @@ are asking; RETENTION_DAYS (30 unless the operator sets it) is how long we keep
 it after their last message.
 
 Settings: the tracker_store section of the endpoints file (default
-endpoints.yml: rasa.db in the current directory), read the way Rasa reads it,
-${VARS} in plain YAML scalars expanded from the environment (only that section
-needs them); or a SQLAlchemy URL with --db-url. --days, else RETENTION_DAYS,
-else 30. Exit code 0 on success (also when rasa.db does not exist yet), 2 with
-a one-line message when the settings are wrong or the database is unreachable.
+endpoints.yml: rasa.db in the current directory; how it is read, ${VARS}
+included: scripts/purge_settings.py), or a SQLAlchemy URL with --db-url.
+--days, else RETENTION_DAYS, else 30. Exit code 0 on success (also when
+rasa.db does not exist yet), 2 with a one-line message when the settings are
+wrong or the database is unreachable.
 
 Scheduling (once a day, at a quiet hour: VACUUM rewrites rasa.db and holds its
 write lock meanwhile; the store waits for it):
@@ -61,242 +62,36 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
-import pathlib
-import re
 import sys
-import time
-from dataclasses import dataclass
-from urllib.parse import urlsplit
 
-import sqlalchemy as sa
-import yaml
+from scripts.purge_db import (
+    COUNT,
+    DAY,
+    DEFAULT_DAYS,
+    DELETE,
+    EXPIRED,
+    Result,
+    _shown,
+    purge,
+)
+from scripts.purge_settings import PurgeError, _parse_url, endpoints_url
 
-DEFAULT_DAYS = 30
+__all__ = [
+    "COUNT",
+    "DAY",
+    "DEFAULT_DAYS",
+    "DEFAULT_ENDPOINTS",
+    "DELETE",
+    "EXPIRED",
+    "PurgeError",
+    "Result",
+    "endpoints_url",
+    "main",
+    "purge",
+    "report",
+]
+
 DEFAULT_ENDPOINTS = "endpoints.yml"
-DAY = 86400.0
-
-# Conversations whose last event is before the cutoff.
-EXPIRED = "SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < :cutoff"
-COUNT = f"SELECT COUNT(DISTINCT sender_id), COUNT(*) FROM events WHERE sender_id IN ({EXPIRED})"
-DELETE = f"DELETE FROM events WHERE sender_id IN ({EXPIRED})"
-
-
-class PurgeError(Exception):
-    """Settings or database unusable: exit code 2 with this one-line message."""
-
-
-@dataclass
-class Result:
-    conversations: int = 0  # removed, or that --dry-run would remove
-    events: int = 0
-    dry_run: bool = False
-    cutoff: float = 0.0
-    path: pathlib.Path | None = None  # SQLite file
-    size_before: int | None = None  # SQLite file size in bytes
-    size_after: int | None = None
-    note: str = ""  # why nothing was looked at (no database yet, no table)
-
-
-# Endpoints file -----------------------------------------------------------------
-
-# Rasa's rule (rasa.shared.utils.io.replace_environment_variables): a plain
-# scalar containing ${...} is expanded with os.path.expandvars, and a variable
-# left unexpanded is an error. Here only the tracker_store section is expanded,
-# so the action server's token need not be set to purge.
-_ENV_VAR = re.compile(r"^(.*)\$\{(.*)\}(.*)$")
-
-
-class _EnvScalar(str):
-    """A plain YAML scalar with ${VARS}, expanded only where it is used."""
-
-
-class _Loader(yaml.SafeLoader):
-    pass
-
-
-_Loader.add_implicit_resolver("!env_var", _ENV_VAR, None)
-_Loader.add_constructor("!env_var", lambda loader, node: _EnvScalar(loader.construct_scalar(node)))
-
-
-def _expand(value, unset: list[str]):
-    """The value with its ${VARS} expanded; names of unset variables go to `unset`."""
-    if isinstance(value, dict):
-        return {key: _expand(item, unset) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_expand(item, unset) for item in value]
-    if isinstance(value, _EnvScalar):
-        expanded = os.path.expandvars(value)
-        unset += [w.strip("${}") for w in expanded.split() if w.startswith("$") and w in value]
-        return str(expanded)
-    return value
-
-
-def endpoints_url(endpoints: str | os.PathLike) -> sa.engine.URL:
-    """The SQLAlchemy URL of the tracker store the endpoints file configures,
-    built as SQLTrackerStore.get_db_url builds it (`url` is the host)."""
-    try:
-        text = pathlib.Path(endpoints).read_text(encoding="utf-8")
-    except OSError as error:
-        raise PurgeError(f"cannot read {endpoints}: {error.strerror}") from None
-    try:
-        content = yaml.load(text, Loader=_Loader) or {}
-    except yaml.YAMLError as error:
-        first = str(error).strip().splitlines()[0]
-        raise PurgeError(f"{endpoints} is not valid YAML: {first}") from None
-    store = content.get("tracker_store") if isinstance(content, dict) else None
-    if not isinstance(store, dict):
-        raise PurgeError(
-            f"{endpoints} has no tracker_store section: Rasa keeps conversations in "
-            "memory only, there is nothing to purge"
-        )
-    kind = str(store.get("type") or "")
-    if kind.lower() != "sql" and not kind.rsplit(".", 1)[-1].endswith("SQLTrackerStore"):
-        raise PurgeError(
-            f"{endpoints}: tracker_store type {kind or '(none)'!r} is not an SQL tracker "
-            "store; scripts.purge handles SQLTrackerStore (table events) only"
-        )
-    unset: list[str] = []
-    store = _expand(store, unset)
-    if unset:
-        names = ", ".join(dict.fromkeys(unset))
-        raise PurgeError(f"{endpoints} tracker_store: environment variable not set: {names}")
-    host, port = store.get("url"), store.get("port")
-    if host and "://" in str(host):
-        return _parse_url(str(host))
-    if host:  # the port may be part of `url`, as Rasa accepts it
-        parsed = urlsplit(f"scheme://{host}")
-        port, host = parsed.port or port, parsed.hostname or host
-    try:
-        port = int(port) if port not in (None, "") else None
-    except ValueError:
-        raise PurgeError(f"{endpoints} tracker_store: port {port!r} is not a number") from None
-
-    def text_or_none(key: str, default: str | None = None) -> str | None:
-        value = store.get(key, default)
-        return None if value is None else str(value)
-
-    # The events live in `db`: with `login_db`, Rasa only logs in there to create `db`.
-    return sa.engine.URL.create(
-        text_or_none("dialect", "sqlite"),
-        username=text_or_none("username"),
-        password=text_or_none("password"),
-        host=None if host is None else str(host),
-        port=port,
-        database=text_or_none("db", "rasa.db"),
-        query=dict(store.get("query") or {}),
-    )
-
-
-def _parse_url(text: str) -> sa.engine.URL:
-    try:
-        return sa.engine.make_url(text)
-    except sa.exc.ArgumentError:
-        raise PurgeError(f"not a database URL: {text!r}") from None
-
-
-# Database ------------------------------------------------------------------------
-
-
-def _engine(url: sa.engine.URL) -> sa.engine.Engine:
-    backend = url.get_backend_name()
-    options: dict = {"poolclass": sa.pool.NullPool, "future": True}
-    if backend == "sqlite":
-        # Wait up to 30 s for a turn Rasa is writing instead of failing at once.
-        options["connect_args"] = {"timeout": 30}
-    elif backend == "postgresql":
-        connect_args: dict = {}
-        if url.get_driver_name() == "psycopg2":
-            connect_args["connect_timeout"] = 10
-        schema = os.environ.get("POSTGRESQL_SCHEMA")  # as Rasa's create_engine_kwargs
-        if schema:
-            connect_args["options"] = f"-csearch_path={schema}"
-        options["connect_args"] = connect_args
-    try:
-        engine = sa.create_engine(url, **options)
-    except (sa.exc.ArgumentError, ImportError) as error:  # NoSuchModuleError is both
-        raise PurgeError(f"cannot use {_shown(url)}: {error}") from None
-    if backend == "sqlite":
-        # pysqlite opens transactions only before writes, so the count and the
-        # DELETE would not share one. Take over: BEGIN IMMEDIATE takes the write
-        # lock first, and both statements see the same rows (SQLAlchemy's recipe).
-        @sa.event.listens_for(engine, "connect")
-        def _manual_transactions(dbapi_connection, _record):
-            dbapi_connection.isolation_level = None
-
-        @sa.event.listens_for(engine, "begin")
-        def _begin_immediate(connection):
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-    return engine
-
-
-def _shown(url: sa.engine.URL) -> str:
-    return url.render_as_string(hide_password=True)
-
-
-def _one_line(error: Exception) -> str:
-    original = getattr(error, "orig", None) or error
-    return " ".join(line.strip() for line in str(original).splitlines() if line.strip())
-
-
-def _sqlite_path(url: sa.engine.URL) -> pathlib.Path:
-    if not url.database or url.database == ":memory:":
-        raise PurgeError(f"{_shown(url)} is an in-memory database: nothing to purge")
-    return pathlib.Path(url.database)
-
-
-def purge(
-    url: str | sa.engine.URL, days: float = DEFAULT_DAYS, dry_run: bool = False, now=None
-) -> Result:
-    """Deletes (or with dry_run counts) the conversations idle for `days` days.
-
-    Raises PurgeError when the database cannot be reached or used."""
-    url = _parse_url(url) if isinstance(url, str) else url
-    cutoff = (time.time() if now is None else now) - days * DAY
-    result = Result(dry_run=dry_run, cutoff=cutoff)
-    sqlite = url.get_backend_name() == "sqlite"
-    if sqlite:
-        result.path = _sqlite_path(url)
-        if not result.path.exists():  # connecting would create an empty file
-            result.note = f"no database at {result.path} yet: nothing to purge"
-            return result
-        result.size_before = result.size_after = result.path.stat().st_size
-    engine = _engine(url)
-    try:
-        with engine.begin() as connection:  # one transaction: commits, or rolls back
-            if not sa.inspect(connection).has_table("events"):
-                result.note = f"no events table in {_shown(url)}: nothing to purge"
-                return result
-            counts = connection.execute(sa.text(COUNT), {"cutoff": cutoff}).one()
-            result.conversations, result.events = int(counts[0]), int(counts[1] or 0)
-            if not dry_run:
-                deleted = connection.execute(sa.text(DELETE), {"cutoff": cutoff})
-                result.events = deleted.rowcount
-        if sqlite and not dry_run:
-            _vacuum(engine, force=result.events > 0)
-            result.size_after = result.path.stat().st_size
-    except sa.exc.DBAPIError as error:
-        raise PurgeError(f"cannot use the database {_shown(url)}: {_one_line(error)}") from None
-    finally:
-        engine.dispose()
-    return result
-
-
-def _vacuum(engine: sa.engine.Engine, force: bool) -> None:
-    """Rewrites the SQLite file without its free pages (needs no open transaction).
-
-    Also runs when nothing was deleted but free pages are left over (an
-    earlier run interrupted before its VACUUM)."""
-    raw = engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        free_pages = cursor.execute("PRAGMA freelist_count").fetchone()[0]
-        if force or free_pages:
-            cursor.execute("VACUUM")
-            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # no-op unless WAL mode
-        cursor.close()
-    finally:
-        raw.close()
 
 
 # Command line --------------------------------------------------------------------
