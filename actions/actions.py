@@ -170,3 +170,24 @@ class ActionClarify(Answer):
                 text=content.message("did_you_mean_none"), buttons=render.menu_buttons(content)
             )
         return []
+
+
+class ActionRepeatOptions(Answer):
+    """A typed number that matches no option shown: the options again."""
+
+    def name(self) -> str:
+        return "action_repeat_options"
+
+    def respond(self, dispatcher, tracker, content) -> list[EventType]:
+        last = next(
+            (
+                e
+                for e in reversed(tracker.events)
+                if e.get("event") == "bot" and (e.get("data") or {}).get("buttons")
+            ),
+            None,
+        )
+        buttons = (last or {}).get("data", {}).get("buttons") or render.menu_buttons(content)
+        text = content.message("pick_number", total=len(buttons))
+        dispatcher.utter_message(text=text, buttons=buttons)
+        return []

@@ -3,6 +3,7 @@ user's own form of address, and small helpers over the tracker."""
 
 from __future__ import annotations
 
+import abc
 import re
 import unicodedata
 from typing import Any
@@ -59,14 +60,18 @@ def user_text(tracker: Tracker) -> str:
     return tracker.latest_message.get("text") or ""
 
 
-class Answer(Action):
+class Answer(Action, abc.ABC):
     """An action that answers: warns first when the message held a secret,
-    and speaks to the user as they speak of themselves."""
+    and speaks to the user as they speak of themselves. Abstract, so the SDK
+    registers only its concrete subclasses."""
 
+    @abc.abstractmethod
+    def name(self) -> str: ...
+
+    @abc.abstractmethod
     def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, content: Content
-    ) -> list[EventType]:
-        raise NotImplementedError
+    ) -> list[EventType]: ...
 
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]

@@ -4,7 +4,8 @@ Menus and choices are buttons; channels that cannot show them all (Zalo
 beyond 5, Messenger beyond 10, `rasa shell`, a plain REST client) number
 them. Before NLU, a reply such as "2", "số 2" or "cái thứ 2" is replaced by the
 payload of the second button the bot offered since the user's last message,
-so the conversation goes on as if that button had been tapped.
+so the conversation goes on as if that button had been tapped. A number that
+matches no option shown becomes `/repeat_options`, which shows them again.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from rasa.shared.core.events import BotUttered, UserUttered
 from connectors.output import number_reply
 
 logger = logging.getLogger(__name__)
+
+REPEAT_OPTIONS = "/repeat_options"
 
 
 def offered_buttons(tracker) -> list[dict]:
@@ -38,7 +41,7 @@ def resolve(text: str, tracker) -> str:
     buttons = offered_buttons(tracker)
     if 1 <= number <= len(buttons) and buttons[number - 1].get("payload"):
         return str(buttons[number - 1]["payload"])
-    return text
+    return REPEAT_OPTIONS if buttons else text
 
 
 def active() -> bool:

@@ -29,7 +29,7 @@ REQUIRED_MESSAGES = (
     "out_of_scope_vssid", "did_you_mean", "did_you_mean_none", "still_unclear", "too_long",
     "empty", "text_only", "session_invalid", "service_down", "source_line", "source_old",
     "menu_groups", "personal_data_warning", "erase_ask", "erase_buttons", "erase_done",
-    "step_question", "step_stopped",
+    "step_question", "step_stopped", "pick_number",
 )  # fmt: skip
 
 

@@ -122,3 +122,11 @@ def test_validation_rejects_broken_content(raw, mutate, error):
     mutate(broken)
     with pytest.raises(ContentError, match=error):
         validate(broken)
+
+
+def test_the_action_server_registers_every_domain_action():
+    from rasa_sdk.executor import ActionExecutor
+
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    assert set(domain()["actions"]) <= set(executor.actions)

@@ -90,6 +90,8 @@ def test_a_typed_number_picks_the_option_shown(rest):
     user = new_user()
     menu = rest(user, "menu")
     titles = buttons(menu)
+    again = rest(user, "9")  # no option 9: the same options again
+    assert buttons(again) == titles and "từ 1 đến 5" in joined(again)
     group = rest(user, f"cái thứ {titles.index('Mật khẩu & OTP') + 1}")
     topics = buttons(group)
     assert "Đổi mật khẩu" in topics
