@@ -8,6 +8,7 @@ scripts/web-build.sh. The page runs at a phone's size throughout.
 from __future__ import annotations
 
 import html.parser
+import json
 import pathlib
 import re
 import sys
@@ -124,13 +125,27 @@ def overflowing(page: Page) -> list[str]:
     )
 
 
+def menu_groups() -> list[tuple[str, str]]:
+    """(title, payload) of the bot's menu, from content/content.yml as actions/render.py
+    builds it."""
+    groups = yaml.safe_load((servers.ROOT / "content" / "content.yml").read_text("utf-8"))
+    groups = groups["messages"]["menu_groups"]
+    return [(title, f'/show_menu{{"group":"{key}"}}') for key, title in groups.items()]
+
+
+def buttons_of(row) -> list[tuple[str, str]]:
+    return row.locator(".quick-replies button").evaluate_all(
+        "bs => bs.map(b => [b.textContent.trim(), b.dataset.payload])"
+    )
+
+
 def test_page_shows_vietnamese_title_and_topic_buttons(chat):
     expect(chat).to_have_title("Trợ lý VssID – Hướng dẫn Bảo hiểm xã hội số")
     expect(chat.locator("h1")).to_have_text("Trợ lý VssID")
     welcome = chat.locator(".welcome")
     expect(welcome).to_contain_text("Xin chào")
-    for topic in ("Cài đặt VssID", "Đăng nhập", "Đổi mật khẩu", "Đăng ký tài khoản"):
-        expect(welcome.get_by_role("button", name=topic)).to_be_visible()
+    for title, _ in menu_groups():
+        expect(welcome.get_by_role("button", name=title)).to_be_visible()
     # Large touch targets and type for older readers.
     for box in [b.bounding_box() for b in chat.locator("button:visible").all()]:
         assert box["height"] >= 44
@@ -139,9 +154,39 @@ def test_page_shows_vietnamese_title_and_topic_buttons(chat):
         >= 16
     )
     assert overflowing(chat) == []
-    welcome.get_by_role("button", name="Cài đặt VssID").click()
-    bot_says(chat, "Android hay iPhone")
+    welcome.get_by_role("button", name="Cài đặt & đăng nhập").click()
+    expect(
+        chat.locator(".msg.bot").last.get_by_role("button", name="Cài đặt VssID")
+    ).to_be_visible()
     expect(welcome.locator("button")).to_have_count(0)  # only the latest choices stay
+
+
+def test_welcome_offers_the_bots_menu_groups(chat):
+    """The page's own welcome, shown before the bot answers, is the bot's menu."""
+    groups = menu_groups()
+    assert [t for t, _ in groups] == [
+        "Cài đặt & đăng nhập",
+        "Mật khẩu & OTP",
+        "Tài khoản",
+        "Thẻ BHYT & tra cứu",
+        "An toàn & chi phí",
+    ]
+    welcome = chat.locator(".welcome")
+    assert buttons_of(welcome) == [list(g) for g in groups]
+    # Word for word what the bot itself offers as its menu.
+    content = load()
+    ask(chat, "menu")
+    menu = bot_rows(chat, content.message("menu")).last
+    expect(menu.locator("button")).to_have_count(len(groups))
+    assert buttons_of(menu) == [list(g) for g in groups]
+
+    # A welcome button opens its group: the bot lists that group's topics.
+    chat.get_by_role("button", name="Trò chuyện mới").click()  # the welcome's choices again
+    expect(chat.locator("#text")).to_be_enabled()
+    welcome.get_by_role("button", name="Mật khẩu & OTP").click()
+    expect(chat.locator(".msg.user .bubble").last).to_have_text("Mật khẩu & OTP")
+    topics = [t.label for t in content.topics.values() if t.group == "password_otp"]
+    expect(bot_rows(chat, content.message("menu")).last.locator("button")).to_have_text(topics)
 
 
 def test_connections_are_limited_to_the_page_and_the_bot(chat, page_errors):
@@ -305,18 +350,19 @@ def tab_to(page: Page, button, backwards: bool = False, limit: int = 20) -> None
 
 def test_keyboard_choice_returns_focus_to_the_text_box(chat):
     text_box = chat.locator("#text")
-    tab_to(chat, chat.locator(".welcome").get_by_role("button", name="Cài đặt VssID"))
+    tab_to(chat, chat.locator(".welcome").get_by_role("button", name="Cài đặt & đăng nhập"))
     chat.keyboard.press("Enter")
     expect(text_box).to_be_focused()
-    platforms = bot_rows(chat, "Android hay iPhone").last
-    expect(platforms.locator("button")).to_have_count(2)
+    topics = chat.locator(".msg.bot").last.locator(".quick-replies")
+    install = topics.get_by_role("button", name="Cài đặt VssID", exact=True)
+    expect(install).to_be_visible()
 
     # Back from the text box to the new choices, and Space picks one.
-    tab_to(chat, platforms.get_by_role("button", name="iPhone (iOS)"), backwards=True)
+    tab_to(chat, install, backwards=True)
     chat.keyboard.press(" ")
     expect(text_box).to_be_focused()
     expect(text_box).to_have_value("")  # the Space chose, it did not type
-    bot_says(chat, "App Store")
+    bot_says(chat, "Android hay iPhone")
     chat.keyboard.type("đăng nhập vssid")  # straight into the text box
     chat.keyboard.press("Enter")
     expect(chat.locator(".msg.user .bubble").last).to_have_text("đăng nhập vssid")
@@ -409,3 +455,134 @@ def test_source_line_is_muted_and_its_address_a_safe_link(chat):
     expect(mine.get_by_role("link")).to_have_count(1)
     protocols = chat.evaluate("[...document.querySelectorAll('#log a')].map(a => a.protocol)")
     assert set(protocols) <= {"https:", "http:", "tel:"}, protocols
+
+
+def socketio_event(frame) -> list:
+    """[name, *data] of a socket.io event frame ("42[...]"), else []."""
+    if isinstance(frame, str) and frame.startswith("42"):
+        return json.loads(frame[2:])
+    return []
+
+
+def stored(page: Page) -> dict:
+    return page.evaluate(
+        """() => Object.fromEntries(
+            [localStorage, sessionStorage].flatMap(s => Object.keys(s).map(k => [k, s.getItem(k)]))
+        )"""
+    )
+
+
+def erase_with_the_button(page: Page) -> str:
+    """Talks a little, then erases with the footer button; returns the old session id."""
+    ask(page, "cài vssid")
+    bot_says(page, "Android hay iPhone")
+    session = page.evaluate("JSON.parse(localStorage.getItem('vssid-chat.session'))")
+    assert session and "cài vssid" in page.evaluate("localStorage.getItem('vssid-chat.transcript')")
+
+    erase = page.get_by_role("button", name="Xóa cuộc trò chuyện khỏi hệ thống của trợ lý")
+    expect(erase).to_have_text("Xóa cuộc trò chuyện")  # the label includes the visible words
+    assert erase.bounding_box()["height"] >= 44
+    erase.click()
+    expect(page.locator(".msg.user .bubble").last).to_have_text("Xóa cuộc trò chuyện")
+    ask_row = bot_rows(page, "Bạn muốn xóa toàn bộ cuộc trò chuyện").last
+    expect(ask_row.locator("button")).to_have_count(2)
+    assert buttons_of(ask_row) == [["Xóa hết", "/erase_confirm"], ["Không xóa", "/deny"]]
+    # Nothing is forgotten before the user confirms.
+    assert page.evaluate("JSON.parse(localStorage.getItem('vssid-chat.session'))") == session
+    ask_row.get_by_role("button", name="Xóa hết").click()
+    return session
+
+
+def check_forgotten(page: Page, old_session: str) -> None:
+    """After the erased flag: welcome and confirmation on screen, nothing old stored."""
+    done = "Đã xóa cuộc trò chuyện"
+    expect(page.locator(".msg.user")).to_have_count(0)
+    expect(page.locator(".msg")).to_have_count(2)
+    expect(page.locator(".msg").first).to_have_class("msg bot welcome")
+    expect(page.locator(".msg.bot").last.locator(".bubble")).to_contain_text(done)
+    # The welcome's menu is offered again; the custom object is never shown.
+    expect(page.locator(".welcome .quick-replies button")).to_have_count(len(menu_groups()))
+    assert "erased" not in page.locator("#log").inner_text()
+    # A new session is confirmed, and nothing of the old conversation is stored.
+    expect(page.locator("#text")).to_be_enabled()
+    expect(page.locator("#erase")).to_be_enabled()
+    session = page.evaluate("JSON.parse(localStorage.getItem('vssid-chat.session'))")
+    assert session and session != old_session
+    assert old_session not in json.dumps(stored(page))
+    kept = json.dumps(stored(page), ensure_ascii=False)
+    assert "cài vssid" not in kept and "Android hay iPhone" not in kept and done not in kept
+
+    page.reload()  # an empty conversation
+    expect(page.locator("#text")).to_be_enabled()
+    expect(page.locator(".msg")).to_have_count(1)
+    expect(page.locator(".welcome .quick-replies button")).to_have_count(len(menu_groups()))
+    # The new session works.
+    ask(page, "cài vssid")
+    bot_says(page, "Android hay iPhone")
+
+
+def test_erase_button_clears_the_page_when_the_bot_says_erased(chat):
+    """The page's part of erasure, with the bot's custom message as socket.io emits it.
+
+    The page talks to the real bot through a relay; the relay passes every frame
+    and, right after the bot's confirmation text, delivers the flag exactly as
+    SocketIOOutput.send_custom_json emits {"erased": true} (the object itself,
+    with the room it sets), in place of any the bot sends itself.
+    """
+    events: list[list] = []
+
+    def relay(ws):
+        server = ws.connect_to_server()
+
+        def to_page(message):
+            event = socketio_event(message)
+            if event[:1] == ["bot_uttered"] and event[1].get("erased") is True:
+                return  # delivered below, once, in order
+            events.append(event)
+            ws.send(message)
+            if event[:1] == ["bot_uttered"] and "Đã xóa cuộc trò chuyện" in event[1].get(
+                "text", ""
+            ):
+                sessions = [e[1] for e in events if e[:1] == ["session_confirm"]]
+                custom = {"erased": True, "room": sessions[-1]}
+                ws.send("42" + json.dumps(["bot_uttered", custom], separators=(",", ":")))
+
+        server.on_message(to_page)
+
+    chat.route_web_socket(re.compile(r"/socket\.io/"), relay)
+    chat.reload()
+    expect(chat.locator("#text")).to_be_enabled()
+    old = erase_with_the_button(chat)
+    check_forgotten(chat, old)
+    assert any("Đã xóa cuộc trò chuyện" in str(e) for e in events)  # the real bot's reply
+
+
+def test_keeping_the_conversation_forgets_nothing(chat):
+    ask(chat, "cài vssid")
+    bot_says(chat, "Android hay iPhone")
+    before = stored(chat)
+    chat.get_by_role("button", name="Xóa cuộc trò chuyện khỏi hệ thống của trợ lý").click()
+    ask_row = bot_rows(chat, "Bạn muốn xóa toàn bộ cuộc trò chuyện").last
+    ask_row.get_by_role("button", name="Không xóa").click()
+    expect(chat.locator(".msg.user .bubble").last).to_have_text("Không xóa")
+    answer = chat.locator(".msg.user").last.locator("xpath=following-sibling::div")
+    expect(answer.first).to_have_class(re.compile(r"\bbot\b"))  # the bot answered the "no"
+    expect(chat.locator(".msg.user")).to_have_count(3)
+    assert stored(chat)["vssid-chat.session"] == before["vssid-chat.session"]
+    chat.reload()
+    expect(chat.locator("#text")).to_be_enabled()
+    expect(chat.locator(".msg.user .bubble").first).to_have_text("cài vssid")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="over socket.io, Rasa's SocketIOOutput.send_custom_json calls "
+    "sio.emit(event, **json_message): python-socketio >= 5 raises TypeError on "
+    "erased=True, so the flag never arrives (and the turn is not saved, so "
+    "addons/erasure.py never runs); needs a send_custom_json override in "
+    "connectors/socketio.py. Remove this marker once that is fixed.",
+)
+def test_erasure_end_to_end_with_the_real_bot(chat):
+    old = erase_with_the_button(chat)
+    bot_says(chat, "Đã xóa cuộc trò chuyện")
+    check_forgotten(chat, old)

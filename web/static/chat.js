@@ -15,7 +15,16 @@
 // The welcome in index.html is shown at once, before the bot is reachable. Its
 // first line is the bot's own greeting (utter_greet, marked data-greeting), so
 // when the user greets, the bot's identical reply is not shown a second time;
-// the menu that follows it still is.
+// the menu that follows it still is. Its buttons are the bot's own menu.
+//
+// Erasure on request: the footer's "Xóa cuộc trò chuyện" sends /erase_data and
+// the bot asks to confirm. Once the bot has deleted the conversation it sends
+// a custom message {"erased": true}, a bot_uttered event whose data is that
+// object (SocketIOOutput.send_custom_json's intent; with python-socketio 5 its
+// own emit(..., **json_message) raises TypeError, see tests/test_web.py). The
+// page then forgets its transcript and session id, clears the log down to the
+// welcome and the bot's confirmation, and asks for a new session. That object
+// is never shown.
 "use strict";
 
 (() => {
@@ -41,7 +50,11 @@
   const sendButton = document.getElementById("send");
   const typing = document.getElementById("typing");
   const status = document.getElementById("status");
+  const eraseButton = document.getElementById("erase");
   const greeting = log.querySelector(".welcome [data-greeting]");
+  // The welcome's menu, to offer it again after an erasure.
+  const welcomeMenu = log.querySelector(".welcome .quick-replies");
+  const welcomeChoices = welcomeMenu && welcomeMenu.cloneNode(true);
 
   // localStorage throws in some private modes: the chat then simply forgets.
   const store = {
@@ -204,7 +217,7 @@
 
   function setReady(value, message) {
     ready = value;
-    input.disabled = sendButton.disabled = !value;
+    input.disabled = sendButton.disabled = eraseButton.disabled = !value;
     status.textContent = message;
     status.hidden = value;
   }
@@ -226,8 +239,39 @@
     return greeting !== null && plain(text) === plain(greeting.textContent);
   }
 
+  // The bot's custom {"erased": true}, as emitted (the object itself) or, from
+  // another channel's shape, under "custom".
+  function erasedFlag(message) {
+    return message.erased === true || (message.custom && message.custom.erased === true);
+  }
+
+  // The bot has deleted this conversation: so does the page. What the bot said
+  // since the user's last message (its confirmation) stays on screen, but is
+  // not stored: a reload shows the welcome alone.
+  function erased() {
+    transcript.length = 0;
+    store.clear();
+    const rows = [...log.querySelectorAll(".msg")];
+    const lastUser = rows.map((row) => row.classList.contains("user")).lastIndexOf(true);
+    rows.forEach((row, index) => {
+      if (!row.classList.contains("welcome") && index <= lastUser) row.remove();
+    });
+    const welcome = log.querySelector(".welcome");
+    if (welcome && welcomeChoices && !welcome.querySelector(".quick-replies")) {
+      welcome.append(welcomeChoices.cloneNode(true));
+    }
+    sessionId = null;
+    setReady(false, "Đang bắt đầu cuộc trò chuyện mới…");
+    socket.emit("session_request", { session_id: null });
+  }
+
   function receive(message) {
     setTyping(false);
+    if (!message || typeof message !== "object") return;
+    if (erasedFlag(message)) {
+      erased();
+      return;
+    }
     const buttons = (message.quick_replies || message.buttons || [])
       .filter((b) => b && typeof b.title === "string")
       .map((b) => ({ title: b.title, payload: String(b.payload || b.title) }));
@@ -295,6 +339,7 @@
     input.value = "";
     send(text);
   });
+  eraseButton.addEventListener("click", () => send("/erase_data", eraseButton.textContent));
   document.getElementById("restart").addEventListener("click", () => {
     store.clear();
     location.reload();
