@@ -35,6 +35,20 @@ from content import load
 VALID_SESSION_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
+class Output(SocketIOOutput):
+    """Rasa's output, with custom JSON sent as the event's payload.
+
+    Rasa 3.6 calls `sio.emit(event, **json_message)`, which python-socketio 5
+    refuses (TypeError on any unknown key such as `erased`): the message is
+    lost and the turn is not saved.
+    """
+
+    async def send_custom_json(
+        self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
+    ) -> None:
+        await self.sio.emit(self.bot_message_evt, json_message, room=recipient_id)
+
+
 class SocketIOInput(RasaSocketIOInput):
     @classmethod
     def name(cls) -> str:
@@ -58,7 +72,7 @@ class SocketIOInput(RasaSocketIOInput):
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: str, data: Any) -> None:
-            output = SocketIOOutput(sio, self.bot_message_evt)
+            output = Output(sio, self.bot_message_evt)
             data = data if isinstance(data, dict) else {}
             sender_id = sid
             if self.session_persistence:
@@ -70,3 +84,6 @@ class SocketIOInput(RasaSocketIOInput):
             await inbound.handle(on_new_message, output, self.name(), sender_id, text)
 
         return blueprint
+
+    def get_output_channel(self) -> Output | None:
+        return Output(self.sio, self.bot_message_evt) if self.sio else None

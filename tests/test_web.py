@@ -574,14 +574,6 @@ def test_keeping_the_conversation_forgets_nothing(chat):
     expect(chat.locator(".msg.user .bubble").first).to_have_text("cài vssid")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="over socket.io, Rasa's SocketIOOutput.send_custom_json calls "
-    "sio.emit(event, **json_message): python-socketio >= 5 raises TypeError on "
-    "erased=True, so the flag never arrives (and the turn is not saved, so "
-    "addons/erasure.py never runs); needs a send_custom_json override in "
-    "connectors/socketio.py. Remove this marker once that is fixed.",
-)
 def test_erasure_end_to_end_with_the_real_bot(chat):
     old = erase_with_the_button(chat)
     bot_says(chat, "Đã xóa cuộc trò chuyện")
