@@ -9,6 +9,7 @@ USER root
 RUN pip install --no-cache-dir PyYAML==6.0.4 pydantic==1.10.9
 COPY --chown=1001:0 actions ./actions
 COPY --chown=1001:0 content ./content
+COPY --chown=1001:0 privacy ./privacy
 USER 1001
 
 # actions.server listens on 127.0.0.1 unless told otherwise; here the bots

@@ -12,6 +12,7 @@ COPY --chown=1001:0 addons ./addons
 COPY --chown=1001:0 components ./components
 COPY --chown=1001:0 connectors ./connectors
 COPY --chown=1001:0 content ./content
+COPY --chown=1001:0 privacy ./privacy
 COPY --chown=1001:0 models/vssid.tar.gz ./models/vssid.tar.gz
 
 USER 1001
