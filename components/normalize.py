@@ -15,6 +15,7 @@ import re
 import unicodedata
 
 from components.telex import decode_text, decode_word
+from privacy.kinds import PLACEHOLDERS
 
 # Chat abbreviations seen in Vietnamese support chats, keyed by their
 # diacritic-free form. Only expansions that are unambiguous in a VssID
@@ -87,9 +88,7 @@ _REPEATS = re.compile(r"(\w)\1{2,}")
 # The placeholders the inbound path puts in place of personal data
 # (privacy/mask.py). Their words ("số điện thoại", "mật khẩu") would be strong
 # topic cues that the user did not type as a question, so NLU skips them.
-_PLACEHOLDER = re.compile(
-    r"\[(?:MÃ SỐ BHXH|SỐ CCCD|SỐ CMND|SỐ THẺ BHYT|SỐ ĐIỆN THOẠI|EMAIL|MÃ OTP|MẬT KHẨU)\]"
-)
+_PLACEHOLDER = re.compile("|".join(re.escape(p) for p in PLACEHOLDERS.values()))
 
 
 def placeholder_spans(text: str) -> list[tuple[int, int]]:

@@ -88,7 +88,9 @@ def test_the_server_keeps_serving_and_loses_nothing(webhook, rasa_server, log_di
     assert "Traceback" not in (log_dir / "rasa.log").read_text(errors="replace")
 
 
-async def socket_replies(url: str, payloads: list, wait: float = 8.0) -> list[list[str]]:
+async def socket_replies(
+    url: str, payloads: list, wait: float = 8.0, session: list | None = None
+) -> list[list[str]]:
     """Sends each payload as user_uttered on one socket; returns the replies to each."""
     import asyncio
 
@@ -103,6 +105,8 @@ async def socket_replies(url: str, payloads: list, wait: float = 8.0) -> list[li
     await client.connect(url, transports=["polling"])
     await client.emit("session_request", {"session_id": None})
     session_id = await asyncio.wait_for(confirmed, wait)
+    if session is not None:
+        session.append(session_id)  # the conversation id, for checking the store
     results = []
     try:
         for payload in payloads:
