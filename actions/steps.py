@@ -79,7 +79,7 @@ class StepAction(Answer):
 
     delta = 0
 
-    def start_index(self, tracker: Tracker) -> int | None:
+    def start_index(self, tracker: Tracker, total: int) -> int | None:
         step = tracker.get_slot("step")
         return None if step is None else int(step) + self.delta
 
@@ -93,7 +93,7 @@ class StepAction(Answer):
                 text=content.message("step_none"), buttons=render.menu_buttons(content)
             )
             return []
-        index = self.start_index(tracker)
+        index = self.start_index(tracker, len(content.guides[guide_id].steps))
         # Not in step mode yet: "tiếp" or "nhắc lại" start at step 1.
         return show_step(dispatcher, content, guide_id, 0 if index is None else index)
 
@@ -104,7 +104,7 @@ class ActionStepByStep(StepAction):
     def name(self) -> str:
         return "action_step_by_step"
 
-    def start_index(self, tracker: Tracker) -> int | None:
+    def start_index(self, tracker: Tracker, total: int) -> int | None:
         return 0
 
 
@@ -119,12 +119,10 @@ class ActionRepeatStep(StepAction):
     def name(self) -> str:
         return "action_repeat_step"
 
-    def start_index(self, tracker: Tracker) -> int | None:
-        step, guide_id = tracker.get_slot("step"), tracker.get_slot("guide")
-        if step is None:
-            return None
+    def start_index(self, tracker: Tracker, total: int) -> int | None:
+        step = tracker.get_slot("step")
         # "nhắc lại" after the end shows the last step again.
-        return min(int(step), len(load_steps(guide_id)) - 1)
+        return None if step is None else min(int(step), total - 1)
 
 
 class ActionPreviousStep(StepAction):
@@ -161,10 +159,3 @@ class ActionStopGuide(Answer):
             text=content.message("step_stopped"), buttons=render.menu_buttons(content)
         )
         return [SlotSet("step", None), SlotSet("paused", None)]
-
-
-def load_steps(guide_id: str | None) -> list[str]:
-    from content import load
-
-    guide = load().guides.get(guide_id or "")
-    return guide.steps if guide else [""]

@@ -20,19 +20,24 @@ RETRY_STATUSES = {429}  # plus every 5xx (retry_all_server_errors)
 class HttpClient:
     def __init__(self, attempts: int = 4, first_delay: float = 0.1, timeout: float = 15.0):
         # aiohttp-retry waits first_delay * 2**n before attempt n + 1.
-        self.retry = ExponentialRetry(
+        self.attempts, self.first_delay = attempts, first_delay
+        self.retry = self._retry(attempts)
+        self.timeout = aiohttp.ClientTimeout(total=timeout)
+        self._session: aiohttp.ClientSession | None = None
+        self._client: RetryClient | None = None
+
+    def _retry(self, attempts: int) -> ExponentialRetry:
+        return ExponentialRetry(
             attempts=attempts,
-            start_timeout=first_delay / 2,
+            start_timeout=self.first_delay / 2,
             statuses=RETRY_STATUSES,
             exceptions={aiohttp.ClientError, asyncio.TimeoutError},
         )
-        self.timeout = aiohttp.ClientTimeout(total=timeout)
-        self._client: RetryClient | None = None
 
     def _get(self) -> RetryClient:
-        if self._client is None or self._client._client.closed:
-            session = aiohttp.ClientSession(timeout=self.timeout)
-            self._client = RetryClient(client_session=session, retry_options=self.retry)
+        if self._client is None or self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=self.timeout)
+            self._client = RetryClient(client_session=self._session, retry_options=self.retry)
         return self._client
 
     async def post(self, url: str, attempts: int | None = None, **kwargs: Any) -> tuple[int, str]:
@@ -41,17 +46,12 @@ class HttpClient:
         Raises aiohttp.ClientError or asyncio.TimeoutError when every attempt failed.
         """
         client = self._get()
-        if attempts is not None:
-            kwargs["retry_options"] = ExponentialRetry(
-                attempts=attempts,
-                start_timeout=self.retry._start_timeout,
-                statuses=RETRY_STATUSES,
-                exceptions=set(self.retry.exceptions),
-            )
+        if attempts is not None and attempts != self.attempts:
+            kwargs["retry_options"] = self._retry(attempts)
         async with client.post(url, **kwargs) as response:
             return response.status, await response.text()
 
     async def close(self) -> None:
         if self._client is not None:
             await self._client.close()
-        self._client = None
+        self._client = self._session = None

@@ -56,12 +56,16 @@ def clean_text(text: str) -> str:
     return unicodedata.normalize("NFC", _CONTROL.sub("", text)).strip()
 
 
+def too_long() -> str:
+    return load().message("too_long", limit=f"{MAX_TEXT_CHARS:,}".replace(",", "."))
+
+
 def precheck(text: str) -> str | None:
     """The reply for a message the model should not see, or None if it is fine."""
     if not text:
         return load().message("empty")
     if len(text) > MAX_TEXT_CHARS:
-        return load().message("too_long", limit=f"{MAX_TEXT_CHARS:,}".replace(",", "."))
+        return too_long()
     return None
 
 
@@ -82,7 +86,7 @@ def prepare(text: Any) -> tuple[str, str | None]:
     # Cleaning is linear but not free: cut before it (NUL bytes cannot make
     # an over-long text short enough to matter).
     if len(text) > 4 * MAX_TEXT_CHARS:
-        return "", precheck("x" * (MAX_TEXT_CHARS + 1))
+        return "", too_long()
     text = clean_text(text)
     reply = precheck(text)
     return ("", reply) if reply else (mask(text).text, None)

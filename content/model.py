@@ -24,7 +24,7 @@ MAX_CITES = 2
 # An answer whose newest source is older than this says so.
 OLD_AFTER = datetime.timedelta(days=2 * 365)
 REQUIRED_MESSAGES = (
-    "menu", "step_offer", "step_offer_for", "step_buttons", "step_progress", "step_controls",
+    "menu", "step_offer", "step_buttons", "step_progress", "step_controls",
     "step_done", "step_first", "step_none", "pick_os_unknown", "out_of_scope",
     "out_of_scope_vssid", "did_you_mean", "did_you_mean_none", "still_unclear", "too_long",
     "empty", "text_only", "session_invalid", "service_down", "source_line", "source_old",
