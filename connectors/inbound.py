@@ -69,6 +69,18 @@ def precheck(text: str) -> str | None:
     return None
 
 
+def conversation_id(channel: str, sender: str) -> str:
+    """The tracker key of a platform user: namespaced by channel, so that an id
+    typed into one channel (REST, the web page) can never name another
+    channel's conversation (a Zalo or Messenger user's)."""
+    return f"{channel}:{sender}"
+
+
+def platform_id(conversation: str) -> str:
+    """The platform's own user id inside a conversation id (for sending)."""
+    return conversation.split(":", 1)[1] if ":" in conversation else conversation
+
+
 def valid_sender(sender: object) -> bool:
     return isinstance(sender, str) and 0 < len(sender) <= MAX_SENDER_CHARS
 
