@@ -9,93 +9,25 @@ synchronous `requests` calls, blocking the event loop (here aiohttp).
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy.exc import SQLAlchemyError
 
-from connectors import inbound
-from connectors.background import Tasks
+from connectors import inbound, webhook_queue
 from connectors.facebook.client import GraphClient
+from connectors.facebook.events import MAX_AGE_SECONDS, Incoming, parse_events, valid_signature
 from connectors.facebook.render import render
 from connectors.facebook.settings import FacebookSettings
-from connectors.output import RecentIds
 
 logger = logging.getLogger(__name__)
-
-
-def valid_signature(app_secret: str, body: bytes, header: str | None) -> bool:
-    """True if `header` is `sha256=<HMAC-SHA256 hex of body keyed with app_secret>`."""
-    if not app_secret or not header or not header.startswith("sha256="):
-        return False
-    expected = hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
-    given = header[len("sha256=") :].strip().encode("utf-8", "replace")
-    return hmac.compare_digest(expected.encode(), given)
-
-
-@dataclass(frozen=True)
-class Incoming:
-    """One user message or postback; `text` is None for a sticker, photo or file."""
-
-    sender_id: str
-    text: str | None
-    mid: str | None
-
-
-def parse_events(payload: Any) -> list[Incoming]:
-    """Extracts user messages and postbacks; raises ValueError if not a webhook body.
-
-    Echoes, deliveries, reads and reactions carry nothing to answer and are
-    skipped. Quick replies and postbacks yield their payload, so
-    '/inform{"os":"ios"}' reaches Rasa as an intent with its entity.
-    """
-    if not isinstance(payload, dict) or not isinstance(payload.get("entry", []), list):
-        raise ValueError("not a Messenger webhook body")
-    if payload.get("object") != "page":
-        # Other subscriptions on the same app; 200 so Meta does not retry them.
-        logger.info("Facebook webhook: ignoring object %r", payload.get("object"))
-        return []
-    found = []
-    for entry in payload.get("entry", []):
-        events = entry.get("messaging") if isinstance(entry, dict) else None
-        if not isinstance(events, list):
-            raise ValueError("entry without a messaging list")
-        found += [incoming for incoming in map(_parse_event, events) if incoming]
-    return found
-
-
-def _dict(value: Any) -> dict:
-    return value if isinstance(value, dict) else {}
-
-
-def _parse_event(event: Any) -> Incoming | None:
-    event = _dict(event)
-    sender_id = str(_dict(event.get("sender")).get("id") or "")
-    message, postback = event.get("message"), event.get("postback")
-    if isinstance(message, dict) and not message.get("is_echo"):
-        text = _dict(message.get("quick_reply")).get("payload") or message.get("text")
-        if text is None and not message.get("attachments"):
-            text = ""  # neither text nor attachment: the inbound path asks again
-        mid = message.get("mid")
-    elif isinstance(postback, dict):
-        text = postback.get("payload") or postback.get("title") or ""
-        mid = postback.get("mid")
-    else:
-        return None
-    if not inbound.valid_sender(sender_id):
-        logger.info("Facebook webhook: event without a valid sender in %s", sorted(event))
-        return None
-    return Incoming(
-        sender_id, text if isinstance(text, str) or text is None else "", mid and str(mid)
-    )
 
 
 class MessengerBot(OutputChannel):
@@ -190,8 +122,7 @@ class FacebookInput(InputChannel):
         self.client = GraphClient(
             fb_access_token, fb_secret, self.settings.graph_url, self.settings.graph_version
         )
-        self.recent = RecentIds()
-        self.tasks = Tasks("Facebook")
+        self.worker: webhook_queue.Worker | None = None  # started with the server
 
     @property
     def configured(self) -> bool:
@@ -213,13 +144,11 @@ class FacebookInput(InputChannel):
         logger.warning("Facebook webhook verification refused: wrong hub.verify_token or mode")
         return response.text("forbidden", status=403)
 
-    def receive(
-        self, body: bytes, headers: Mapping[str, str], on_new_message: inbound.OnNewMessage
-    ) -> HTTPResponse:
-        """Checks and acknowledges one webhook POST; answers in background tasks.
+    def receive(self, body: bytes, headers: Mapping[str, str]) -> HTTPResponse:
+        """Checks one webhook POST and stores its events; answers at once.
 
-        Meta times out after 20 s and redelivers, so Rasa's work must not hold
-        the response; redeliveries are then dropped by message id.
+        Meta times out after 20 s and redelivers; a redelivered or replayed
+        event is dropped by its id (connectors/webhook_queue.py).
         """
         if not self.settings.configured:
             return self._unavailable()
@@ -232,27 +161,52 @@ class FacebookInput(InputChannel):
         except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError included
             logger.warning("Facebook webhook: malformed body (%s)", exc)
             return response.text("malformed body", status=400)
+        fresh = []
         for message in messages:
-            if message.mid and not self.recent.first_time(message.mid):
-                logger.info("Facebook webhook: duplicate delivery of %s dropped", message.mid)
-                continue
-            self.tasks.spawn(
-                self._answer(message, on_new_message),
-                f"{message.mid} from {message.sender_id}",
-                key=message.sender_id,
-            )
+            if message.fresh():
+                fresh.append(message)
+            else:
+                # Skipped with a 200: a 4xx would make Meta send it again.
+                hours = MAX_AGE_SECONDS // 3600
+                logger.warning("Facebook event %s refused: signed timestamp %s outside the %d h "
+                               "window", message.key, message.timestamp, hours)  # fmt: skip
+        if fresh and self.worker is None:
+            logger.warning("Facebook webhook called before the queue started: 503, Meta retries")
+            return response.text("starting", status=503)
+        try:
+            for message in fresh:
+                self.worker.accept(message.key, message.sender_id, self.payload(message))
+        except SQLAlchemyError as error:
+            # Not all stored, so not acknowledged: Meta sends the batch again
+            # and the events already stored are dropped as duplicates then.
+            logger.error("Facebook events NOT STORED (%s): 503, Meta retries", error)
+            return response.text("storage unavailable", status=503)
         return response.text("success")
 
-    async def _answer(self, message: Incoming, on_new_message: inbound.OnNewMessage) -> None:
-        await self.client.send_action(message.sender_id, "typing_on")
-        output = MessengerBot(self.client)
+    @staticmethod
+    def payload(message: Incoming) -> dict[str, Any]:
+        """What is stored of an event: only masked text (docs/privacy.md)."""
         if message.text is None:
-            await inbound.handle_non_text(output, message.sender_id)
-            return
-        await inbound.handle(
-            on_new_message, output, self.name(), message.sender_id, message.text,
-            message_id=message.mid,
-        )  # fmt: skip
+            return {"kind": "non_text"}
+        text, reply = inbound.prepare(message.text)
+        if reply:
+            return {"kind": "refused", "reply": reply}
+        return {"kind": "text", "text": text, "message_id": message.mid}
+
+    async def process(self, row: Any, on_new_message: inbound.OnNewMessage) -> None:
+        """Handles one stored event (called by the queue's worker)."""
+        payload = json.loads(row.payload)
+        await self.client.send_action(row.sender, "typing_on")
+        output = MessengerBot(self.client)
+        if payload["kind"] == "text":
+            await inbound.handle(
+                on_new_message, output, self.name(), row.sender, payload["text"],
+                message_id=payload.get("message_id"),
+            )  # fmt: skip
+        elif payload["kind"] == "refused":
+            await output.send_text_message(row.sender, payload["reply"])
+        else:
+            await inbound.handle_non_text(output, row.sender)
 
     def blueprint(self, on_new_message: inbound.OnNewMessage) -> Blueprint:
         webhook = Blueprint("facebook_webhook", __name__)
@@ -268,11 +222,20 @@ class FacebookInput(InputChannel):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            return self.receive(request.body, request.headers, on_new_message)
+            return self.receive(request.body, request.headers)
+
+        @webhook.listener("after_server_start")
+        async def start_worker(app: Any, loop: Any) -> None:
+            # The agent (and its tracker store) is loaded before_server_start.
+            if self.settings.configured:
+                self.worker = webhook_queue.start(
+                    app.ctx.agent, self.name(), lambda row: self.process(row, on_new_message)
+                )
 
         @webhook.listener("before_server_stop")
         async def finish_tasks(app: Any, loop: Any) -> None:
-            await self.tasks.drain()
+            if self.worker:
+                await self.worker.stop()
 
         @webhook.listener("after_server_stop")
         async def close_client(app: Any, loop: Any) -> None:

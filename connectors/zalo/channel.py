@@ -1,8 +1,9 @@
 """The Zalo Official Account channel: webhook in, consultation messages out.
 
 Zalo posts signed webhook events and retries any delivery not answered with
-HTTP 200 within about 2 s, so the webhook checks the signature, acknowledges at
-once and handles the event in a background task (connectors/background.py).
+HTTP 200 within about 2 s, and never after a 200. So the webhook checks the
+signature and the signed timestamp, stores the event durably, then answers
+200; the queue's worker handles it (connectors/webhook_queue.py).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import hmac
 import json
 import logging
 import os
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,17 +21,19 @@ from rasa.core.channels.channel import InputChannel, OutputChannel
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy.exc import SQLAlchemyError
 
-from connectors import inbound
-from connectors.background import Tasks
-from connectors.output import RecentIds
+from connectors import inbound, webhook_queue
 from connectors.zalo.client import ZaloApiError, ZaloClient
 from connectors.zalo.render import render_reply
 from connectors.zalo.settings import ZaloConfig, ZaloConfigError
 
 logger = logging.getLogger(__name__)
 
-DUPLICATE_TTL = 3 * 3600  # Zalo retries a delivery for up to about 2 hours.
+# Zalo retries a delivery for about 2 hours: a signed event older than this
+# is a replay (its id may be long purged), so it is refused.
+MAX_AGE_SECONDS = 3 * 3600
+MAX_AHEAD_SECONDS = 600  # clock skew between Zalo and us
 
 
 def compute_signature(app_id: str, body: bytes, timestamp: str, oa_secret_key: str) -> str:
@@ -118,8 +122,7 @@ class ZaloInput(InputChannel):
         self.config = config
         self.missing = ""
         self.client = ZaloClient(config) if config else None
-        self.seen = RecentIds(ttl=DUPLICATE_TTL)
-        self.tasks = Tasks("Zalo")
+        self.worker: webhook_queue.Worker | None = None  # started with the server
 
     def get_output_channel(self) -> OutputChannel | None:
         return ZaloOutput(self.client) if self.client else None
@@ -134,11 +137,20 @@ class ZaloInput(InputChannel):
         @bp.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:
             signature = request.headers.get("X-ZEvent-Signature")
-            return self.receive(request.body or b"", signature, on_new_message)
+            return self.receive(request.body or b"", signature)
+
+        @bp.listener("after_server_start")
+        async def start_worker(app: Any, loop: Any) -> None:
+            # The agent (and its tracker store) is loaded before_server_start.
+            if self.config is not None:
+                self.worker = webhook_queue.start(
+                    app.ctx.agent, self.name(), lambda row: self.process(row, on_new_message)
+                )
 
         @bp.listener("before_server_stop")
         async def finish_tasks(app: Any, loop: Any) -> None:
-            await self.tasks.drain()
+            if self.worker:
+                await self.worker.stop()
 
         @bp.listener("after_server_stop")
         async def close_client(app: Any, loop: Any) -> None:
@@ -147,10 +159,8 @@ class ZaloInput(InputChannel):
 
         return bp
 
-    def receive(
-        self, raw: bytes, signature: str | None, on_new_message: inbound.OnNewMessage
-    ) -> HTTPResponse:
-        """Checks one webhook delivery and starts handling it; answers at once."""
+    def receive(self, raw: bytes, signature: str | None) -> HTTPResponse:
+        """Checks one webhook delivery and stores it; answers at once."""
         if self.config is None:
             logger.error("Zalo webhook called but not configured (missing %s): 503", self.missing)
             return response.json({"error": "Zalo channel not configured"}, status=503)
@@ -170,40 +180,74 @@ class ZaloInput(InputChannel):
         if not verify_signature(signature, config.app_id, raw, timestamp, config.oa_secret_key):
             logger.warning("Zalo webhook rejected: forged signature (%r)", event.get("event_name"))
             return response.json({"error": "invalid signature"}, status=403)
-        self.dispatch(event, raw, on_new_message)
+        if not fresh(timestamp):
+            # 200, not 4xx: Zalo retries anything but a 200, and a replayed
+            # old body must stop here, not come back.
+            logger.warning("Zalo event refused: signed timestamp %s is outside the %d h window",
+                           timestamp[:20], MAX_AGE_SECONDS // 3600)  # fmt: skip
+            return response.json({"status": "too old"})
+        work = self.work(event, raw)
+        if work is None:
+            return response.json({"status": "ok"})
+        if self.worker is None:
+            logger.warning("Zalo webhook called before the queue started: 503, Zalo retries")
+            return response.json({"error": "starting"}, status=503)
+        try:
+            self.worker.accept(*work)
+        except SQLAlchemyError as error:
+            # Not stored, so not acknowledged: Zalo delivers it again.
+            logger.error("Zalo event NOT STORED (%s): 503, Zalo retries", error)
+            return response.json({"error": "storage unavailable"}, status=503)
         return response.json({"status": "ok"})
 
-    def dispatch(
-        self, event: dict[str, Any], raw: bytes, on_new_message: inbound.OnNewMessage
-    ) -> None:
-        """Starts the background handling of a verified event, if it needs any."""
+    def work(self, event: dict[str, Any], raw: bytes) -> tuple[str, str, dict] | None:
+        """(event id, sender, what to store) for an event to answer, else None."""
         name = str(event.get("event_name") or "")
         if not name.startswith("user_send_"):
             # oa_send_*, follow, user_seen_message…: nothing to answer.
             logger.debug("Zalo event %s ignored", name)
-            return
+            return None
         sender = _field(event, "sender").get("id")
         message = _field(event, "message")
         sender = str(sender) if isinstance(sender, str | int) else ""
         if not inbound.valid_sender(sender):
             logger.warning("Zalo %s event without a valid sender.id ignored", name)
-            return
+            return None
         msg_id = message.get("msg_id")
-        # Zalo redelivers the same body when our 200 came late; without a
-        # msg_id the body itself identifies the delivery.
-        key = str(msg_id) if msg_id else hashlib.sha256(raw).hexdigest()
-        if not self.seen.first_time(key):
-            logger.info("Zalo duplicate delivery %s dropped", key)
-            return
+        msg_id = str(msg_id) if msg_id else None
+        # Without a msg_id the signed body itself identifies the delivery.
+        key = webhook_queue.event_key(msg_id, raw)
+        if name != "user_send_text":
+            return key, sender, {"kind": "non_text"}
+        # Only masked text is stored (docs/privacy.md).
+        text, reply = inbound.prepare(message.get("text"))
+        if reply:
+            return key, sender, {"kind": "refused", "reply": reply}
+        return key, sender, {"kind": "text", "text": text, "message_id": msg_id}
+
+    async def process(self, row: Any, on_new_message: inbound.OnNewMessage) -> None:
+        """Handles one stored event (called by the queue's worker)."""
+        payload = json.loads(row.payload)
         output = ZaloOutput(self.client)
-        if name == "user_send_text":
-            work = inbound.handle(
-                on_new_message, output, self.name(), sender, message.get("text"),
-                message_id=str(msg_id) if msg_id else None,
+        if payload["kind"] == "text":
+            await inbound.handle(
+                on_new_message, output, self.name(), row.sender, payload["text"],
+                message_id=payload.get("message_id"),
             )  # fmt: skip
+        elif payload["kind"] == "refused":
+            await output.send_text_message(row.sender, payload["reply"])
         else:
-            work = inbound.handle_non_text(output, sender)
-        self.tasks.spawn(work, f"{name} {key}", key=sender)
+            await inbound.handle_non_text(output, row.sender)
+
+
+def fresh(timestamp: str, now: float | None = None) -> bool:
+    """True if a Zalo timestamp (ms since the epoch) is within the accepted window."""
+    try:
+        sent = int(timestamp) / 1000
+    except ValueError:
+        return False
+    age = (time.time() if now is None else now) - sent
+    return -MAX_AHEAD_SECONDS <= age <= MAX_AGE_SECONDS
 
 
 def _field(event: Mapping[str, Any], name: str) -> Mapping[str, Any]:
