@@ -22,6 +22,7 @@ import jsonschema
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.shared.core.events import BotUttered
 
+from addons import metrics
 from content import load
 
 logger = logging.getLogger(__name__)
@@ -68,12 +69,14 @@ def install() -> None:
         except ActionExecutionRejection:
             raise
         except asyncio.TimeoutError:
+            metrics.action_failed(self.name(), "timeout")
             logger.error(
                 "Action server: '%s' took over %.1f s; sent the apology instead.",
                 self.name(),
                 ACTION_TIMEOUT_SECONDS,
             )
         except Exception as error:  # noqa: BLE001 - any failure must still answer the user
+            metrics.action_failed(self.name(), "error")
             logger.error("Action server: '%s' failed (%s); sent the apology.", self.name(), error)
         return [apology()]
 
