@@ -67,6 +67,8 @@ class Cluster:
             "redis": free_port(),
             "actions": free_port(),
             "rasa": [free_port() for _ in range(replicas)],
+            # One Prometheus port per replica: each process counts only its own turns.
+            "metrics": [free_port() for _ in range(replicas)],
         }
         self.env = {
             "ACTION_SERVER_URL": f"http://127.0.0.1:{self.ports['actions']}/webhook",
@@ -83,6 +85,7 @@ class Cluster:
         }
         self.url = f"http://127.0.0.1:{self.ports['nginx']}"
         self.replica_urls = [f"http://127.0.0.1:{p}" for p in self.ports["rasa"]]
+        self.metrics_urls = [f"http://127.0.0.1:{p}/metrics" for p in self.ports["metrics"]]
         self.postgres = self.redis = self.actions = self.nginx = None
         self.replicas: list[Service] = []
 
@@ -206,7 +209,8 @@ class Cluster:
 
     def replica(self, index: int) -> Service:
         port = self.ports["rasa"][index]
-        return rasa_server(f"rasa-{index + 1}", port, ENDPOINTS, self.log_dir, self.env)
+        env = {**self.env, "METRICS_PORT": str(self.ports["metrics"][index])}
+        return rasa_server(f"rasa-{index + 1}", port, ENDPOINTS, self.log_dir, env)
 
     def start_replicas(self) -> None:
         """Starts all replicas at once: loading the model is the slow part."""
@@ -310,6 +314,7 @@ def main() -> int:
         print(
             f"Cluster ready: {cluster.url}/webhooks/rest/webhook  (load balancer)\n"
             f"  replicas: {', '.join(cluster.replica_urls)}\n"
+            f"  metrics: {', '.join(cluster.metrics_urls)}\n"
             f"  logs: {args.logs}/   Ctrl-C stops everything.",
             flush=True,
         )
