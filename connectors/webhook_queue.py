@@ -21,6 +21,7 @@ what stays for KEEP_SECONDS is the channel, the event id and the sender id.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import logging
@@ -276,6 +277,8 @@ class Worker:
     async def stop(self) -> None:
         if self._loop_task:
             self._loop_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop_task
         await self.tasks.drain()
 
 
