@@ -10,12 +10,16 @@ Each channel parses its platform's request, then calls `handle()`, which:
   passwords) with typed placeholders, so none of it is ever stored, logged or
   seen by the model in clear (privacy/mask.py, docs/privacy.md);
 - drops client metadata: nothing a client sends beyond the text is stored;
-- builds the UserMessage and hands it to Rasa;
-- turns a conversation-store outage into the apology, on every channel.
+- builds the UserMessage under a channel-namespaced conversation id and hands
+  it to Rasa;
+- holds the turn's replies until Rasa has saved the turn: a turn that cannot be
+  saved (store outage) or fails sends only the apology, the same on every
+  channel, so a user never sees a step that the bot will not remember.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 import unicodedata
@@ -48,7 +52,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 class Outcome:
     """What happened to one incoming message."""
 
-    kind: Literal["answered", "refused", "outage"]
+    kind: Literal["answered", "refused", "outage", "failed"]
     reply: str | None = None  # the polite reply or the apology, when not answered
 
 
@@ -79,6 +83,29 @@ def conversation_id(channel: str, sender: str) -> str:
 def platform_id(conversation: str) -> str:
     """The platform's own user id inside a conversation id (for sending)."""
     return conversation.split(":", 1)[1] if ":" in conversation else conversation
+
+
+class HeldReplies(OutputChannel):
+    """Collects the bot's replies of one turn; `release()` sends them on.
+
+    Rasa addresses replies to the tracker's (namespaced) id; the channel's own
+    output gets the platform's id back.
+    """
+
+    def __init__(self, output: OutputChannel):
+        self.output = output
+        self.held: list[dict[str, Any]] = []
+
+    def name(self) -> str:  # channel-specific responses in domain.yml key on it
+        return self.output.name()
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        self.held.append(copy.deepcopy(message))
+
+    async def release(self, recipient_id: str) -> None:
+        for message in self.held:
+            await self.output.send_response(recipient_id, message)
+        self.held.clear()
 
 
 def valid_sender(sender: object) -> bool:
@@ -117,14 +144,21 @@ async def handle(
     if reply:
         await output.send_text_message(sender, reply)
         return Outcome("refused", reply)
-    message = UserMessage(text, output, sender, input_channel=channel, message_id=message_id)
+    held = HeldReplies(output)
+    conversation = conversation_id(channel, sender)
+    message = UserMessage(text, held, conversation, input_channel=channel, message_id=message_id)
     try:
         await on_new_message(message)
     except OUTAGES as error:
-        apology = outage_reply(error)
-        await output.send_text_message(sender, apology)
-        return Outcome("outage", apology)
-    return Outcome("answered")
+        kind, apology = "outage", outage_reply(error)
+    except Exception:  # noqa: BLE001 - a failed turn still gets an answer, never silence
+        logger.exception("Turn of %s failed; sent the apology", conversation)
+        kind, apology = "failed", load().message("service_down")
+    else:
+        await held.release(sender)
+        return Outcome("answered")
+    await output.send_text_message(sender, apology)
+    return Outcome(kind, apology)
 
 
 async def handle_non_text(output: OutputChannel, sender: str) -> Outcome:

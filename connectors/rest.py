@@ -1,15 +1,24 @@
-"""REST channel: validated input, outages reported as HTTP errors.
+"""REST channel: for this machine or a token holder; validated input; outages
+reported as HTTP errors.
 
-Rasa's own RestInput answers 500 on a body that is not JSON and 200 with no
-messages when the tracker store is down. This one answers 400 on malformed
-requests and 503 (with the apology) when conversations cannot be stored; the
-text itself goes through the shared inbound path (connectors/inbound.py).
+Rasa's own RestInput takes any caller, answers 500 on a body that is not JSON
+and 200 with no messages when the tracker store is down. This one:
+- serves only loopback callers (not proxied ones) unless REST_TOKEN is set, in
+  which case every caller needs `Authorization: Bearer $REST_TOKEN`: the
+  `sender` it names is a conversation of the REST channel only, but anyone who
+  can reach it could still guess another REST user's id;
+- answers 400 on malformed requests, 503 (with the apology) when
+  conversations cannot be stored and 500 (with the apology) when a turn fails;
+- sends the text through the shared inbound path (connectors/inbound.py).
 """
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import json
 import logging
+import os
 
 from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.core.channels.rest import RestInput as RasaRestInput
@@ -23,8 +32,44 @@ from connectors import inbound
 logger = logging.getLogger(__name__)
 
 
+# A proxy on this machine (nginx in the scale-out profile) makes every caller
+# look local; these headers show that the request came from elsewhere.
+PROXY_HEADERS = ("x-forwarded-for", "x-real-ip", "forwarded")
+
+
 def bad_request(reason: str) -> HTTPResponse:
     return response.json({"error": reason}, status=400)
+
+
+def bearer_matches(header: str | None, token: str) -> bool:
+    """`Authorization: Bearer <token>`, compared in constant time; any other
+    header (no prefix, non-ASCII bytes) simply does not match."""
+    if not token or not header or not header.startswith("Bearer "):
+        return False
+    given = header[len("Bearer ") :].strip().encode("utf-8", "surrogateescape")
+    return hmac.compare_digest(given, token.encode())
+
+
+def local_caller(request: Request) -> bool:
+    if any(name in request.headers for name in PROXY_HEADERS):
+        return False
+    try:
+        return ipaddress.ip_address(request.ip).is_loopback
+    except ValueError:
+        return False
+
+
+def refusal(request: Request) -> HTTPResponse | None:
+    """401/403 unless the caller may use the REST channel (see module doc)."""
+    token = os.environ.get("REST_TOKEN", "")
+    if token:
+        if bearer_matches(request.headers.get("authorization"), token):
+            return None
+        return response.json({"error": "Authorization: Bearer <REST_TOKEN> required"}, 401)
+    if local_caller(request):
+        return None
+    logger.warning("REST call from %s refused: set REST_TOKEN to serve other hosts", request.ip)
+    return response.json({"error": "REST is served to this machine only"}, status=403)
 
 
 class RestInput(RasaRestInput):
@@ -44,6 +89,9 @@ class RestInput(RasaRestInput):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            refused = refusal(request)
+            if refused:
+                return refused
             try:
                 body = json.loads(request.body.decode("utf-8"))
             except (UnicodeDecodeError, ValueError):
@@ -63,6 +111,8 @@ class RestInput(RasaRestInput):
             if outcome.kind == "outage":
                 body = {"error": "conversation store unavailable", "text": outcome.reply}
                 return response.json(body, status=503)
+            if outcome.kind == "failed":
+                return response.json({"error": "turn failed", "text": outcome.reply}, 500)
             return response.json(collector.messages)
 
         return webhook

@@ -1,13 +1,17 @@
-"""Rasa's socket.io channel with working `session_persistence`.
+"""Rasa's socket.io channel, with web sessions that belong to their page.
 
-Rasa 3.6's `session_request` handler calls `sio.enter_room()` without `await`.
-Since python-socketio 5.10 that method is a coroutine, so the socket never
-joins the room named after the session id and every reply to a persistent
-session is lost (Rasa issue 13027). This channel re-registers that
-handler and awaits the call. It also re-registers the message handler, which
-in Rasa fails silently on anything but a well-formed message: here a bad
-payload or an invalid session id gets a polite reply, and the text goes
-through the shared inbound path (connectors/inbound.py).
+Rasa 3.6 puts a caller into whatever room (`session_id`) it names, so anyone
+who learns or guesses an id reads and drives that conversation. Here:
+- the server issues every session id, with a token (an HMAC of the id under
+  WEB_SESSION_SECRET) that only the page holding it can show; a reconnect
+  with a wrong or missing token gets a new session (sessions.py);
+- a message is taken for the session its socket was confirmed in, never for
+  an id the message names;
+- connections are accepted only from the chat page's origins (WEB_ORIGINS,
+  comma-separated; by default any page served from this machine);
+- `enter_room()` is awaited (a coroutine since python-socketio 5.10; Rasa
+  issue 13027), custom JSON is emitted as the payload, and a bad payload gets
+  a polite reply; the text goes through the shared inbound path.
 
 credentials.yml:
     connectors.socketio.SocketIOInput:
@@ -19,20 +23,33 @@ credentials.yml:
 from __future__ import annotations
 
 import inspect
-import re
-import uuid
+import logging
+import os
 from typing import Any
+from urllib.parse import urlsplit
 
 from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from rasa.core.channels.socketio import SocketIOOutput
 from sanic import Blueprint
 
-from connectors import inbound
+from addons.limits import MAX_BODY_BYTES
+from connectors import inbound, sessions
 from content import load
 
-# Session ids become tracker keys: accept what this channel hands out (uuid4
-# hex) and other plain ids, mint a new one for anything else.
-VALID_SESSION_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+logger = logging.getLogger(__name__)
+
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
+
+
+def allowed_origin(origin: str | None) -> bool:
+    """WEB_ORIGINS if set, else pages served from this machine."""
+    listed = [o.strip().rstrip("/") for o in os.environ.get("WEB_ORIGINS", "").split(",")]
+    listed = [o for o in listed if o]
+    if not origin:  # not a browser: nothing to protect by origin, tokens still apply
+        return True
+    if listed:
+        return origin.rstrip("/") in listed
+    return urlsplit(origin).hostname in LOCAL_HOSTS
 
 
 class Output(SocketIOOutput):
@@ -58,28 +75,38 @@ class SocketIOInput(RasaSocketIOInput):
     def blueprint(self, on_new_message: inbound.OnNewMessage) -> Blueprint:
         blueprint = super().blueprint(on_new_message)
         sio = self.sio
+        # Checked by engineio before a connection is accepted.
+        sio.eio.cors_allowed_origins = allowed_origin
+        sio.eio.max_http_buffer_size = MAX_BODY_BYTES
+        signer = sessions.Signer.from_env()
+        confirmed: dict[str, str] = {}  # socket id -> its session id
+
+        @sio.on("disconnect", namespace=self.namespace)
+        async def disconnect(sid: str) -> None:
+            confirmed.pop(sid, None)
 
         @sio.on("session_request", namespace=self.namespace)
-        async def session_request(sid: str, data: dict | None) -> None:
-            session_id = (data or {}).get("session_id")
-            if not (isinstance(session_id, str) and VALID_SESSION_ID.fullmatch(session_id)):
-                session_id = uuid.uuid4().hex
+        async def session_request(sid: str, data: Any) -> None:
+            data = data if isinstance(data, dict) else {}
+            session_id = signer.reuse(data.get("session_id"), data.get("session_token"))
+            if session_id is None:
+                session_id = signer.new_id()
+            confirmed[sid] = session_id
             if self.session_persistence:
                 joined = sio.enter_room(sid, session_id, namespace=self.namespace)
                 if inspect.isawaitable(joined):  # a coroutine since python-socketio 5.10
                     await joined
-            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+            reply = {"session_id": session_id, "session_token": signer.token(session_id)}
+            await sio.emit("session_confirm", reply, room=sid, namespace=self.namespace)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: str, data: Any) -> None:
             output = Output(sio, self.bot_message_evt)
             data = data if isinstance(data, dict) else {}
-            sender_id = sid
-            if self.session_persistence:
-                sender_id = data.get("session_id")
-                if not (isinstance(sender_id, str) and VALID_SESSION_ID.fullmatch(sender_id)):
-                    await output.send_text_message(sid, load().message("session_invalid"))
-                    return
+            sender_id = confirmed.get(sid) if self.session_persistence else sid
+            if sender_id is None:
+                await output.send_text_message(sid, load().message("session_invalid"))
+                return
             text = data.get("message")
             await inbound.handle(on_new_message, output, self.name(), sender_id, text)
 

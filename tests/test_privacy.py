@@ -124,7 +124,7 @@ def test_a_user_can_erase_their_conversation_after_confirming(debug_bot):
     def rows():
         with sqlite3.connect(debug_bot.db) as connection:
             query = "SELECT COUNT(*) FROM events WHERE sender_id = ?"
-            return connection.execute(query, (sender,)).fetchone()[0]
+            return connection.execute(query, (f"rest:{sender}",)).fetchone()[0]
 
     say("đổi mật khẩu vssid")
     say("từng bước")

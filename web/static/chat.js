@@ -1,12 +1,14 @@
 // The VssID chat widget: talks to Rasa's socketio channel.
 //
-// Protocol (rasa/core/channels/socketio.py): on connect the page emits
-// `session_request {session_id}`, the server answers `session_confirm <id>`;
-// the page sends `user_uttered {message, session_id}` and receives
-// `bot_uttered {text, quick_replies|buttons, attachment}`. With
-// `session_persistence: true` the server routes replies to the session id, so
-// keeping that id in localStorage lets a reload continue the conversation; the
-// page keeps its own transcript only to show the history again.
+// Protocol (connectors/socketio.py): on connect the page emits
+// `session_request {session_id, session_token}`, the server answers
+// `session_confirm {session_id, session_token}`: the same session if the token
+// is that session's, else a new one the server chose. The page sends
+// `user_uttered {message}` and receives `bot_uttered {text,
+// quick_replies|buttons, attachment}`. Keeping the id and its token in
+// localStorage lets a reload continue the conversation, and only this page can
+// (the token is an HMAC the server checks); the page keeps its own transcript
+// only to show the history again.
 //
 // Every text from the user or the bot goes into the page as text nodes
 // (textContent, createTextNode); links are <a> elements built from URL matches,
@@ -29,6 +31,7 @@
 
 (() => {
   const SESSION_KEY = "vssid-chat.session";
+  const TOKEN_KEY = "vssid-chat.token";
   const TRANSCRIPT_KEY = "vssid-chat.transcript";
   const MAX_TRANSCRIPT = 200;
   const TYPING_TIMEOUT_MS = 20000;
@@ -76,6 +79,7 @@
     clear() {
       try {
         localStorage.removeItem(SESSION_KEY);
+        localStorage.removeItem(TOKEN_KEY);
         localStorage.removeItem(TRANSCRIPT_KEY);
       } catch {
         /* nothing to clear */
@@ -213,6 +217,7 @@
 
   let socket;
   let sessionId = store.get(SESSION_KEY, null);
+  let sessionToken = store.get(TOKEN_KEY, null);
   let ready = false;
 
   function setReady(value, message) {
@@ -228,7 +233,7 @@
     const entry = { who: "user", text: shown || message };
     render(entry);
     remember(entry);
-    socket.emit("user_uttered", { message, session_id: sessionId });
+    socket.emit("user_uttered", { message });
     setTyping(true);
   }
 
@@ -260,9 +265,9 @@
     if (welcome && welcomeChoices && !welcome.querySelector(".quick-replies")) {
       welcome.append(welcomeChoices.cloneNode(true));
     }
-    sessionId = null;
+    sessionId = sessionToken = null;
     setReady(false, "Đang bắt đầu cuộc trò chuyện mới…");
-    socket.emit("session_request", { session_id: null });
+    socket.emit("session_request", { session_id: null, session_token: null });
   }
 
   function receive(message) {
@@ -292,16 +297,21 @@
     // WebSocket only: it needs no CORS set-up on the Rasa server, unlike
     // socket.io's long-polling requests from another port.
     socket = io(bot.origin, { path: config.path || "/socket.io", transports: ["websocket"] });
-    socket.on("connect", () => socket.emit("session_request", { session_id: sessionId }));
-    socket.on("session_confirm", (id) => {
-      const confirmed = typeof id === "string" ? id : id && id.session_id;
+    socket.on("connect", () =>
+      socket.emit("session_request", { session_id: sessionId, session_token: sessionToken })
+    );
+    socket.on("session_confirm", (session) => {
+      const confirmed = session && session.session_id;
+      if (typeof confirmed !== "string") return;
       if (sessionId && confirmed !== sessionId) {
         // The server started a new conversation: the old history is not its.
         transcript.length = 0;
         store.set(TRANSCRIPT_KEY, transcript);
       }
       sessionId = confirmed;
+      sessionToken = session.session_token;
       store.set(SESSION_KEY, sessionId);
+      store.set(TOKEN_KEY, sessionToken);
       setReady(true, "");
     });
     socket.on("bot_uttered", receive);
