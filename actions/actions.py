@@ -13,7 +13,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import render
+from actions import feedback, render
 from actions.base import Answer, entity, fold, user_text, utter
 from actions.steps import in_step_mode, resume, show_step, step_question
 from content import Content
@@ -64,13 +64,11 @@ def send_topic(
     for msg in render.answer(content, intent, guide_id):
         utter(dispatcher, msg)
     events: list[EventType] = [SlotSet("pending_topic", None), SlotSet("step", None)]
+    # A complete how-to answer: the topic its feedback would be about.
+    events.append(SlotSet(feedback.TOPIC_SLOT, intent))
     if guide_id:
         events.append(SlotSet("guide", guide_id))
     return events
-
-
-def _topic_of(content: Content, guide_id: str | None) -> str | None:
-    return next((i for i, t in content.topics.items() if guide_id in t.guide_ids()), None)
 
 
 class ActionShowGuide(Answer):
@@ -81,6 +79,11 @@ class ActionShowGuide(Answer):
         return "action_show_guide"
 
     def respond(self, dispatcher, tracker, content) -> list[EventType]:
+        events = self._respond(dispatcher, tracker, content)
+        answered = [e["value"] for e in events if e.get("name") == feedback.TOPIC_SLOT]
+        return feedback.settle(tracker, events, answered[-1] if answered else None)
+
+    def _respond(self, dispatcher, tracker, content) -> list[EventType]:
         text, folded = user_text(tracker), fold(user_text(tracker))
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         os_name, guide_id = tracker.get_slot("os"), tracker.get_slot("guide")
@@ -93,7 +96,7 @@ class ActionShowGuide(Answer):
         if intent not in content.topics:
             # "iphone", "trên web", "còn máy con táo thì sao": the pending topic,
             # else the topic of the guide just shown, for that platform or route.
-            intent = tracker.get_slot("pending_topic") or _topic_of(content, guide_id)
+            intent = tracker.get_slot("pending_topic") or feedback.topic_of(content, guide_id)
         if intent not in content.topics:
             label = {"android": "Android", "ios": "iPhone (iOS)"}.get(os_name, "của bạn")
             dispatcher.utter_message(

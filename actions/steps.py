@@ -14,7 +14,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import render
+from actions import feedback, render
 from actions.base import Answer, fold, user_text, utter
 from content import Content
 
@@ -98,6 +98,23 @@ class StepAction(Answer):
         return show_step(dispatcher, content, guide_id, 0 if index is None else index)
 
 
+def _arrived_at_end(
+    tracker: Tracker, content: Content, events: list[EventType], fresh: bool = False
+) -> str | None:
+    """The guide's topic when these events bring the user to its last step
+    (or past it) from an earlier one (`fresh`: a guide just started); once
+    there, more "tiếp" ask nothing."""
+    slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    guide_id = slots.get("guide") or tracker.get_slot("guide")
+    if guide_id not in content.guides or slots.get("step") is None:
+        return None
+    last = len(content.guides[guide_id].steps) - 1
+    before = None if fresh else tracker.get_slot("step")
+    if int(slots["step"]) < last or (before is not None and int(before) >= last):
+        return None
+    return feedback.topic_of(content, guide_id)
+
+
 class ActionStepByStep(StepAction):
     """Starts the current guide (or the one named in the button) at step 1."""
 
@@ -107,12 +124,24 @@ class ActionStepByStep(StepAction):
     def start_index(self, tracker: Tracker, total: int) -> int | None:
         return 0
 
+    def respond(self, dispatcher, tracker, content) -> list[EventType]:
+        # A one-step guide ends where it starts.
+        events = super().respond(dispatcher, tracker, content)
+        topic = _arrived_at_end(tracker, content, events, fresh=True)
+        return feedback.settle(tracker, events, topic)
+
 
 class ActionNextStep(StepAction):
+    """Asks for feedback once the last step is shown (not after every step)."""
+
     delta = 1
 
     def name(self) -> str:
         return "action_next_step"
+
+    def respond(self, dispatcher, tracker, content) -> list[EventType]:
+        events = super().respond(dispatcher, tracker, content)
+        return feedback.settle(tracker, events, _arrived_at_end(tracker, content, events))
 
 
 class ActionRepeatStep(StepAction):

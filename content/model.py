@@ -29,7 +29,8 @@ REQUIRED_MESSAGES = (
     "out_of_scope_vssid", "did_you_mean", "did_you_mean_none", "still_unclear", "too_long",
     "empty", "text_only", "session_invalid", "service_down", "source_line", "source_old",
     "menu_groups", "personal_data_warning", "erase_ask", "erase_buttons", "erase_done",
-    "step_question", "step_stopped", "pick_number",
+    "step_question", "step_stopped", "pick_number", "feedback_ask", "feedback_buttons",
+    "feedback_thanks", "feedback_sorry",
 )  # fmt: skip
 
 
@@ -48,6 +49,11 @@ class Content(Strict):
         groups = value["menu_groups"]
         if set(groups) != set(GROUPS) or any(len(t) > MAX_BUTTON_TITLE for t in groups.values()):
             raise ValueError(f"menu_groups must label {GROUPS} in at most 20 characters")
+        feedback = value["feedback_buttons"]
+        if set(feedback) != {"good", "bad"} or any(
+            len(t) > MAX_BUTTON_TITLE for t in feedback.values()
+        ):
+            raise ValueError("feedback_buttons must title good and bad in at most 20 characters")
         return value
 
     @root_validator(skip_on_failure=True)
