@@ -260,6 +260,21 @@ async def test_concurrent_expired_sends_refresh_the_token_once(own_fake, tmp_pat
     assert zalo.load_tokens(tmp_path / "tokens.json") == zalo.Tokens("access-1", "refresh-1")
 
 
+async def test_replicas_sharing_the_token_file_refresh_once(own_fake, tmp_path):
+    # Every replica serves Zalo webhooks: a refresh token works once, so the
+    # second replica must take up the pair the first one stored.
+    replicas = [client_for(own_fake.url, tmp_path) for _ in range(2)]
+    own_fake.expire_access_token()
+    try:
+        await asyncio.gather(*(c.send(f"r{n}", {"text": "chào"}) for n, c in enumerate(replicas)))
+    finally:
+        for client in replicas:
+            await client.close()
+    assert len(own_fake.records(REFRESH_PATH)) == 1
+    assert own_fake.delivered("r0") and own_fake.delivered("r1")
+    assert {c.tokens for c in replicas} == {zalo.Tokens("access-1", "refresh-1")}
+
+
 async def test_client_retries_5xx_then_gives_up_loudly(own_fake, tmp_path, caplog):
     client = client_for(own_fake.url, tmp_path)
     try:
