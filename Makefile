@@ -9,7 +9,7 @@ MODEL := models/vssid.tar.gz
 WEB_VENDOR := web/static/vendor/socket.io.min.js
 TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml data/nlu/*.yml components/*.py)
 
-.PHONY: install train web run shell test validate lint format eval bench cluster soak audit purge clean
+.PHONY: install train web run shell test validate lint format eval bench cluster soak audit purge review clean
 
 install: $(VENV)/.installed
 
@@ -78,6 +78,11 @@ audit: install
 # endpoints.yml's rasa.db, then VACUUMs it (scripts/purge.py; cron line there).
 purge: install
 	$(BIN)/python -m scripts.purge
+
+# Report on the stored conversations (scripts/review.py): docs/review/ by default.
+# REVIEW_ARGS="--since 2026-11-01 --db postgresql://…" for a period or the cluster's store.
+review: install
+	$(BIN)/python -m scripts.review $(REVIEW_ARGS)
 
 clean:
 	rm -rf models results .pytest_cache web/node_modules web/static/vendor
