@@ -5,6 +5,8 @@ Switched on in one place: `install_all()`, which the project's entry point
 command) calls before Rasa starts. Each patch reports whether it is active,
 and the REST channel's health check lists them, so a test can check the
 running bot.
+- limits: bodies over 64 KB get 413 and JSON nested over 32 levels 400, on
+  every route, before anything is parsed or stored;
 - tracker_store: no silent in-memory fallback when the tracker database is
   down; the channels answer with the apology or 503 instead;
 - action_guard: custom actions bounded by a short timeout, with the apology
@@ -19,10 +21,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from addons import action_guard, choices, erasure, tracker_store
+from addons import action_guard, choices, erasure, limits, tracker_store
 from privacy import logs
 
 PATCHES: dict[str, tuple[Callable[[], None], Callable[[], bool]]] = {
+    "limits": (limits.install, limits.active),
     "strict_tracker_store": (tracker_store.install, tracker_store.active),
     "action_guard": (action_guard.install, action_guard.active),
     "choices": (choices.install, choices.active),

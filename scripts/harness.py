@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import resource
 import secrets
 import shutil
 import signal
@@ -36,6 +37,16 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def raise_open_files_limit(wanted: int) -> None:
+    """Raises this process's soft limit of open files towards `wanted` (the
+    services started here inherit it): every held web chat connection is a
+    descriptor of the Rasa process, and the usual soft limit is 1,024."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
 def http_ok(url: str, timeout: float = 2) -> bool:

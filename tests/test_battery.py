@@ -3,7 +3,9 @@
 Every channel hands its text to connectors/inbound.py, so every channel must
 answer the same way: a polite reply (or the channel's HTTP status), never the
 model's work on text above the limit, and the apology when the conversation
-store is down. The rows stored afterwards are checked in rasa.db.
+store is down. A body over addons.limits.MAX_BODY_BYTES is refused before it
+is read: HTTP 413, or on socket.io the socket closed with 1009 (message too
+big). The rows stored afterwards are checked in rasa.db.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ import uuid
 
 import pytest
 
+from addons.limits import MAX_BODY_BYTES
 from content import load
+from scripts.flood_bench import WebChat
 from tests import servers
 from tests.conftest import TEST_ENV, post_json
 from tests.fake_graph import FakeGraph, message_text
@@ -30,12 +34,13 @@ CHANNELS = ("rest", "socketio", "zalo", "facebook")
 LIMIT = 1000  # connectors.inbound.MAX_TEXT_CHARS, as README documents it
 EMPTY = "chưa nhận được nội dung"
 TOO_LONG = "dài quá 1.000 ký tự"
+REFUSED = "refused: over the size limit"  # 413, or the socket closed with 1009
 CASES = [
     ("empty", "", EMPTY),
     ("whitespace", "  \n\t  ", EMPTY),
     ("nul bytes", "doi mat\x00 khau\x07 vssid\x00", "Hoàn tất"),
     ("5,000 characters", "đổi mật khẩu " * 385, TOO_LONG),
-    ("300,000 characters", "x" * 300_000, TOO_LONG),
+    ("300,000 characters", "x" * 300_000, REFUSED),
     ("html", "<b>doi mat khau vssid</b><script>alert(1)</script>", "Hoàn tất"),
 ]
 
@@ -72,8 +77,12 @@ def send(channel: str, url: str, fakes, text: str) -> tuple[str, list[str]]:
         )
         if status == 503:
             return sender, [json.loads(replies)["text"]]
+        if status == 413:
+            return sender, [REFUSED]
         assert status == 200, replies
         return sender, [r.get("text") or "" for r in replies]
+    if channel == "socketio" and len(text) > MAX_BODY_BYTES:
+        return asyncio.run(oversized_web_message(url, text))
     if channel == "socketio":
         session: list[str] = []
         payload = {"session_id": "SESSION", "message": text}
@@ -82,20 +91,41 @@ def send(channel: str, url: str, fakes, text: str) -> tuple[str, list[str]]:
     if channel == "zalo":
         user = f"zalo-{uuid.uuid4().hex[:10]}"
         status, _ = post_webhook(f"{url}/webhooks/zalo/webhook", event(user, text=text))
+        if status == 413:
+            return user, [REFUSED]
         assert status == 200
         return user, zalo_texts(zalo, user)
     sender = f"psid-{uuid.uuid4().hex[:12]}"
     status, reply = facebook_post(f"{url}/webhooks/facebook/webhook", text_body(sender, text))
+    if status == 413:
+        return sender, [REFUSED]
     assert status == 200, reply
     return sender, facebook_texts(graph, sender)
 
 
-def stored_texts(db, sender: str) -> list[str]:
+async def oversized_web_message(url: str, text: str) -> tuple[str, list[str]]:
+    """One frame over the limit from the web page's websocket: (conversation, [REFUSED])."""
+    chat = WebChat(url)
+    session = await chat.connect()
+    await chat.say(text)
+    code = await asyncio.wait_for(chat.closed, 10)
+    replies = [] if chat.replies.empty() else [chat.replies.get_nowait().get("text", "")]
+    return f"socketio:{session}", [REFUSED] if code == 1009 and not replies else replies
+
+
+def stored_user_events(db, sender: str) -> list[dict]:
+    """The user events stored under `sender`, or under a channel's namespace for it."""
     with sqlite3.connect(db) as connection:
         rows = connection.execute(
-            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user'", (sender,)
+            "SELECT data FROM events WHERE (sender_id = ? OR sender_id LIKE ?)"
+            " AND type_name = 'user'",
+            (sender, f"%:{sender}"),
         ).fetchall()
-    return [json.loads(data).get("text") or "" for (data,) in rows]
+    return [json.loads(data) for (data,) in rows]
+
+
+def stored_texts(db, sender: str) -> list[str]:
+    return [event.get("text") or "" for event in stored_user_events(db, sender)]
 
 
 @pytest.mark.parametrize("channel", CHANNELS)
@@ -107,7 +137,7 @@ def test_every_channel_answers_bad_input_the_same_way(
     assert any(expected in reply for reply in replies), (channel, case, replies)
     stored = stored_texts(rasa_server.db, sender)
     assert all(len(t) <= LIMIT and "\x00" not in t for t in stored), stored
-    if expected in (EMPTY, TOO_LONG):
+    if expected in (EMPTY, TOO_LONG, REFUSED):
         assert stored == []  # refused before the model: nothing stored
     else:
         assert stored  # answered and stored under this id: the checks above saw it
