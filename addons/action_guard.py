@@ -2,8 +2,9 @@
 
 Rasa 3.6 waits up to 300 s for the action server and, if the call fails, logs
 the error and sends the user nothing. Users on a phone need an answer within
-seconds, so each remote action gets ACTION_TIMEOUT_SECONDS and, on timeout or
-error, the bot sends the apology with the hotline from content.yml. The
+seconds, so each remote action gets ACTION_TIMEOUT_SECONDS of its own time
+(time the event loop spent frozen by other requests does not count) and, on
+timeout or error, the bot sends the apology with the hotline from content.yml. The
 conversation continues normally once the action server is back.
 
 It also builds the validator of the action server's reply once: Rasa's
@@ -17,6 +18,8 @@ import asyncio
 import functools
 import logging
 import os
+from collections.abc import Awaitable
+from typing import TypeVar
 
 import jsonschema
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
@@ -28,6 +31,38 @@ from content import load
 logger = logging.getLogger(__name__)
 
 ACTION_TIMEOUT_SECONDS = float(os.environ.get("ACTION_TIMEOUT_SECONDS", "2.5"))
+T = TypeVar("T")
+
+
+# asyncio.wait_for's timer runs on the event loop, so it also counts the time
+# the loop was frozen by other work: one heavy request made every in-flight
+# call to a healthy action server "time out". The budget is spent in slices
+# instead, and a slice that ends late because the loop could not run its timer
+# counts only its planned length: a freeze of any length costs a call at most
+# one slice. A ceiling of wall time still answers a user when the loop stays
+# saturated.
+SLICE_SECONDS = 0.25
+CEILING_FACTOR = 4  # wall-time ceiling, in budgets
+
+
+async def within_budget(awaitable: Awaitable[T], budget: float) -> T:
+    """Like asyncio.wait_for(awaitable, budget), minus the time the loop was stalled."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.ensure_future(awaitable)
+    started, used = loop.time(), 0.0
+    try:
+        while True:
+            planned = max(min(SLICE_SECONDS, budget - used), 0.01)
+            before = loop.time()
+            done, _ = await asyncio.wait({task}, timeout=planned)
+            if done:
+                return task.result()
+            now = loop.time()
+            used += min(now - before, planned)
+            if used >= budget or now - started >= CEILING_FACTOR * budget:
+                raise asyncio.TimeoutError
+    finally:
+        task.cancel()  # no-op once done; stops the call on a timeout or our own cancel
 
 
 def apology() -> BotUttered:
@@ -63,7 +98,7 @@ def install() -> None:
     @functools.wraps(original)
     async def guarded_run(self, output_channel, nlg, tracker, domain):
         try:
-            return await asyncio.wait_for(
+            return await within_budget(
                 original(self, output_channel, nlg, tracker, domain), ACTION_TIMEOUT_SECONDS
             )
         except ActionExecutionRejection:
