@@ -17,6 +17,9 @@ and times a full `rasa train` of config.yml (no training cache) into a
 temporary directory. Prints a Markdown table and writes it, with the command,
 date, load average and the targets, into docs/bench.md between markers.
 
+Then, unless --no-flood, scripts/flood_bench.py: other users' p95 while one
+client floods with 10 MB bodies and while 1,000 idle web chats are held (~2 min).
+
 --profile instead loads our model in this process with the same endpoints and
 times where one turn goes (scripts/turn_profile.py).
 
@@ -283,6 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-doc", action="store_true", help="do not write docs/bench.md")
     parser.add_argument("--json", help="also write every figure to this file")
     parser.add_argument("--profile", action="store_true", help="where one turn's time goes")
+    parser.add_argument("--no-flood", action="store_true", help="skip scripts/flood_bench.py")
     args = parser.parse_args(argv)
     if args.profile:
         from scripts.turn_profile import profile
@@ -314,6 +318,10 @@ def main(argv: list[str] | None = None) -> int:
         )
     if not args.no_doc:
         write_doc("bench", table)
+    if not (args.quick or args.no_flood):
+        from scripts import flood_bench
+
+        return flood_bench.main(["--no-doc"] if args.no_doc else [])
     return 0
 
 
