@@ -14,14 +14,15 @@ running bot.
 - choices: a typed option number ("2", "số 2") picks that button, on every
   channel;
 - log_masking: personal data in any log line is masked (privacy/logs.py);
-- erasure: a conversation the user asked to delete is deleted from the store.
+- erasure: a conversation the user asked to delete is deleted from the store;
+- metrics: Prometheus counters on a port of their own (addons/metrics.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from addons import action_guard, choices, erasure, limits, tracker_store
+from addons import action_guard, choices, erasure, limits, metrics, tracker_store
 from privacy import logs
 
 PATCHES: dict[str, tuple[Callable[[], None], Callable[[], bool]]] = {
@@ -31,6 +32,7 @@ PATCHES: dict[str, tuple[Callable[[], None], Callable[[], bool]]] = {
     "choices": (choices.install, choices.active),
     "log_masking": (logs.install, logs.active),
     "erasure": (erasure.install, erasure.active),
+    "metrics": (metrics.install, metrics.active),
 }
 
 
