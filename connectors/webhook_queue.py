@@ -194,6 +194,7 @@ class Worker:
         self.inflight: set[int] = set()
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task | None = None
+        self._stopping = False
         _queues[channel] = queue
 
     def start(self) -> Worker:
@@ -214,7 +215,7 @@ class Worker:
 
     async def _run(self) -> None:
         renewed = purged = 0.0
-        while True:
+        while not self._stopping:
             now = time.monotonic()
             try:
                 if now - purged > 3600:
@@ -275,6 +276,9 @@ class Worker:
         return False
 
     async def stop(self) -> None:
+        # The flag too: Python 3.10's wait_for can swallow a cancel that
+        # arrives as the wake-up event is set.
+        self._stopping = True
         if self._loop_task:
             self._loop_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
