@@ -30,8 +30,9 @@ def build_app(token: str):
     async def require_token(request):
         if request.path in OPEN_PATHS:
             return None
-        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(given.encode(), token.encode()):
+        header = request.headers.get("authorization", "")
+        given = header.removeprefix("Bearer ").strip().encode("utf-8", "surrogateescape")
+        if not header.startswith("Bearer ") or not hmac.compare_digest(given, token.encode()):
             logger.warning("Rejected an action call without the right token from %s", request.ip)
             return response.json({"error": "unauthorized"}, status=401)
         return None

@@ -11,7 +11,7 @@ A typed `/intent{...}` payload is taken as one only if the bot offered it in
 this conversation (or it is one of the entry points every page shows: the
 menu, erasure, which asks first, and a greeting); anything else, such as
 "/restart", "/erase_confirm" or '/inform{"step": 9}', is read as plain text.
-Testers in `rasa shell` keep their shortcuts.
+Testers in `rasa shell` and the conversation tests keep their shortcuts.
 """
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ logger = logging.getLogger(__name__)
 
 REPEAT_OPTIONS = "/repeat_options"
 ENTRY_POINTS = {"/greet", "/show_menu", "/erase_data"}
-TESTER_CHANNELS = {"cmdline"}
+# `rasa shell` and `rasa test` (no channel: every real channel names itself,
+# connectors/inbound.py) keep their payload shortcuts.
+TESTER_CHANNELS = {"cmdline", None}
 
 
 def entry_points() -> set[str]:

@@ -20,12 +20,25 @@ import urllib.parse
 
 WEB = pathlib.Path(__file__).resolve().parent.parent / "web"
 PUBLIC = ("/", "/index.html", "/config.js")
+# index.html's own <meta> policy, plus what only a header can say: no framing
+# (clickjacking of the erase button).
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self' http: https: ws: wss:; base-uri 'none'; form-action 'none'; "
+    "object-src 'none'; frame-ancestors 'none'"
+)
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
+    # A client that stops sending mid-request frees its thread after this.
+    timeout = 10
+
     def send_head(self):
         # Normalised first, so "/static/../node_modules/…" is not let through.
         path = posixpath.normpath(urllib.parse.unquote(urllib.parse.urlsplit(self.path).path))
+        if "\x00" in path:  # os.stat would raise on it
+            self.send_error(400)
+            return None
         if path not in PUBLIC and not path.startswith("/static/"):
             self.send_error(404)
             return None
@@ -37,6 +50,8 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 
     def end_headers(self) -> None:
         self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Content-Security-Policy", CSP)
+        self.send_header("X-Frame-Options", "DENY")
         # The page is tiny; always fresh files beat stale config.js after an edit.
         self.send_header("Cache-Control", "no-cache")
         super().end_headers()
