@@ -15,6 +15,10 @@ COPY --chown=1001:0 content ./content
 COPY --chown=1001:0 privacy ./privacy
 COPY --chown=1001:0 models/vssid.tar.gz ./models/vssid.tar.gz
 
+# The project's own runtime libraries that the Rasa image lacks; the same pins
+# as requirements.txt (tests/test_deploy.py checks).
+RUN pip install --no-cache-dir aiohttp-retry==2.9.1 prometheus-client==0.26.0
+
 USER 1001
 EXPOSE 5005
 # `python -m addons` is the rasa CLI with the add-ons switched on. Settings

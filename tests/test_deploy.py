@@ -42,3 +42,19 @@ def test_each_image_copies_the_packages_its_code_imports(dockerfile, roots):
     needed = set().union(*(project_imports(root) for root in roots)) - {"scripts"}
     assert needed <= copied, needed - copied
     assert all(f"!{package}/" in ignore for package in needed)
+
+
+# Rasa's own image already has these (Rasa depends on them).
+IN_RASA_IMAGE = {"rasa", "rasa-sdk", "psycopg2-binary", "redis", "pydantic"}
+
+
+def test_the_rasa_image_installs_the_other_pinned_runtime_libraries():
+    pins = {
+        line.split("==")[0]: line.strip()
+        for line in (ROOT / "requirements.txt").read_text().splitlines()
+        if "==" in line and not line.startswith("#")
+    }
+    installed = (ROOT / "deploy" / "rasa.Dockerfile").read_text()
+    wanted = [pin for name, pin in pins.items() if name not in IN_RASA_IMAGE]
+    missing = [pin for pin in wanted if pin not in installed]
+    assert not missing, missing
