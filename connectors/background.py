@@ -1,7 +1,7 @@
 """Background tasks for webhook channels, which the server waits for before it stops.
 
 Zalo and Messenger events are stored first and answered 200 at once
-(connectors/webhook_queue.py); the queue's worker handles each in a task
+(connectors/webhook_queue/); the queue's worker handles each in a task
 started here. Order within one conversation comes from the queue, which hands
 out only the oldest pending event of each sender.
 """

@@ -148,7 +148,7 @@ class FacebookInput(InputChannel):
         """Checks one webhook POST and stores its events; answers at once.
 
         Meta times out after 20 s and redelivers; a redelivered or replayed
-        event is dropped by its id (connectors/webhook_queue.py).
+        event is dropped by its id (connectors/webhook_queue/).
         """
         if not self.settings.configured:
             return self._unavailable()
@@ -185,28 +185,14 @@ class FacebookInput(InputChannel):
 
     @staticmethod
     def payload(message: Incoming) -> dict[str, Any]:
-        """What is stored of an event: only masked text (docs/privacy.md)."""
         if message.text is None:
-            return {"kind": "non_text"}
-        text, reply = inbound.prepare(message.text)
-        if reply:
-            return {"kind": "refused", "reply": reply}
-        return {"kind": "text", "text": text, "message_id": message.mid}
+            return webhook_queue.NON_TEXT
+        return webhook_queue.text_payload(message.text, message.mid)
 
     async def process(self, row: Any, on_new_message: inbound.OnNewMessage) -> None:
         """Handles one stored event (called by the queue's worker)."""
-        payload = json.loads(row.payload)
         await self.client.send_action(row.sender, "typing_on")
-        output = MessengerBot(self.client)
-        if payload["kind"] == "text":
-            await inbound.handle(
-                on_new_message, output, self.name(), row.sender, payload["text"],
-                message_id=payload.get("message_id"),
-            )  # fmt: skip
-        elif payload["kind"] == "refused":
-            await output.send_text_message(row.sender, payload["reply"])
-        else:
-            await inbound.handle_non_text(output, row.sender)
+        await webhook_queue.answer(row, on_new_message, MessengerBot(self.client), self.name())
 
     def blueprint(self, on_new_message: inbound.OnNewMessage) -> Blueprint:
         webhook = Blueprint("facebook_webhook", __name__)

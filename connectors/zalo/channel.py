@@ -3,7 +3,7 @@
 Zalo posts signed webhook events and retries any delivery not answered with
 HTTP 200 within about 2 s, and never after a 200. So the webhook checks the
 signature and the signed timestamp, stores the event durably, then answers
-200; the queue's worker handles it (connectors/webhook_queue.py).
+200; the queue's worker handles it (connectors/webhook_queue/).
 """
 
 from __future__ import annotations
@@ -218,26 +218,12 @@ class ZaloInput(InputChannel):
         # Without a msg_id the signed body itself identifies the delivery.
         key = webhook_queue.event_key(msg_id, raw)
         if name != "user_send_text":
-            return key, sender, {"kind": "non_text"}
-        # Only masked text is stored (docs/privacy.md).
-        text, reply = inbound.prepare(message.get("text"))
-        if reply:
-            return key, sender, {"kind": "refused", "reply": reply}
-        return key, sender, {"kind": "text", "text": text, "message_id": msg_id}
+            return key, sender, webhook_queue.NON_TEXT
+        return key, sender, webhook_queue.text_payload(message.get("text"), msg_id)
 
     async def process(self, row: Any, on_new_message: inbound.OnNewMessage) -> None:
         """Handles one stored event (called by the queue's worker)."""
-        payload = json.loads(row.payload)
-        output = ZaloOutput(self.client)
-        if payload["kind"] == "text":
-            await inbound.handle(
-                on_new_message, output, self.name(), row.sender, payload["text"],
-                message_id=payload.get("message_id"),
-            )  # fmt: skip
-        elif payload["kind"] == "refused":
-            await output.send_text_message(row.sender, payload["reply"])
-        else:
-            await inbound.handle_non_text(output, row.sender)
+        await webhook_queue.answer(row, on_new_message, ZaloOutput(self.client), self.name())
 
 
 def fresh(timestamp: str, now: float | None = None) -> bool:

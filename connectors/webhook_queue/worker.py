@@ -1,0 +1,194 @@
+"""The worker that handles stored events, and what is stored of one."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import sqlalchemy as sa
+from rasa.core.channels.channel import OutputChannel
+from rasa.shared.core.events import UserUttered
+
+from connectors import inbound
+from connectors.background import Tasks
+from connectors.webhook_queue.store import (
+    LEASE_SECONDS,
+    MAX_ATTEMPTS,
+    POLL_SECONDS,
+    WebhookQueue,
+    _queues,
+)
+
+logger = logging.getLogger(__name__)
+
+NON_TEXT = {"kind": "non_text"}  # a sticker, photo, file: the text-only reply
+
+
+def text_payload(text: Any, message_id: str | None) -> dict[str, Any]:
+    """What is stored of a text message: its masked text, or the reply refusing it.
+
+    Only masked text is ever stored (docs/privacy.md).
+    """
+    text, reply = inbound.prepare(text)
+    if reply:
+        return {"kind": "refused", "reply": reply}
+    return {"kind": "text", "text": text, "message_id": message_id}
+
+
+async def answer(
+    row: Any, on_new_message: inbound.OnNewMessage, output: OutputChannel, channel: str
+) -> None:
+    """Handles one stored event through the inbound path."""
+    payload = json.loads(row.payload)
+    if payload["kind"] == "text":
+        await inbound.handle(
+            on_new_message, output, channel, row.sender, payload["text"],
+            message_id=payload.get("message_id"),
+        )  # fmt: skip
+    elif payload["kind"] == "refused":
+        await output.send_text_message(row.sender, payload["reply"])
+    else:
+        await inbound.handle_non_text(output, row.sender)
+
+
+Handler = Callable[[Any], Awaitable[None]]
+
+
+class Worker:
+    """Claims one channel's stored events and hands each to `handler`."""
+
+    def __init__(
+        self, queue: WebhookQueue, channel: str, handler: Handler, agent: Any = None,
+        concurrency: int = 16,
+    ):  # fmt: skip
+        self.queue, self.channel, self.handler, self.agent = queue, channel, handler, agent
+        self.concurrency = concurrency
+        self.tasks = Tasks(channel)
+        self.inflight: set[int] = set()
+        self._wake = asyncio.Event()
+        self._loop_task: asyncio.Task | None = None
+        self._stopping = False
+        _queues[channel] = queue
+
+    def start(self) -> Worker:
+        self._loop_task = asyncio.get_running_loop().create_task(self._run())
+        return self
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def accept(self, event_id: str, sender: str, payload: dict[str, Any]) -> bool:
+        """Stores an event (raises on a database error); False for a duplicate."""
+        stored = self.queue.put(self.channel, event_id, sender, payload)
+        if stored:
+            self.wake()
+        else:
+            logger.info("%s: event %s already received, dropped", self.channel, event_id)
+        return stored
+
+    async def _run(self) -> None:
+        renewed = purged = 0.0
+        while not self._stopping:
+            now = time.monotonic()
+            try:
+                if now - purged > 3600:
+                    purged = now
+                    if count := self.queue.purge():
+                        logger.info("%s: %d handled webhook events purged", self.channel, count)
+                if self.inflight and now - renewed > LEASE_SECONDS / 3:
+                    renewed = now
+                    self.queue.renew()
+                self._claim()
+            except sa.exc.SQLAlchemyError as error:
+                logger.error("%s: webhook queue unavailable (%s); retrying", self.channel, error)
+            try:
+                await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+            except asyncio.TimeoutError:
+                pass
+            self._wake.clear()
+
+    def _claim(self) -> None:
+        free = self.concurrency - len(self.inflight)
+        if free <= 0:
+            return
+        for row in self.queue.claim(self.channel, free):
+            if row.id not in self.inflight:
+                self.inflight.add(row.id)
+                self.tasks.spawn(self._handle(row), f"event {row.event_id}")
+
+    async def _handle(self, row: Any) -> None:
+        state = "failed"
+        try:
+            if row.attempts > MAX_ATTEMPTS:
+                logger.error("%s: event %s given up after %d attempts",
+                             self.channel, row.event_id, row.attempts - 1)  # fmt: skip
+            elif row.attempts > 1 and await self._answered_before(row):
+                # Killed after the turn was saved but before it was marked done.
+                logger.info("%s: event %s was answered before a restart", self.channel,
+                            row.event_id)  # fmt: skip
+                state = "done"
+            else:
+                await self.handler(row)
+                state = "done"
+        finally:
+            # If this fails the lease expires and the event is claimed again;
+            # the tracker check then keeps it from being answered twice.
+            try:
+                self.queue.finish(row.id, state)
+            finally:
+                self.inflight.discard(row.id)
+                self.wake()
+
+    async def _answered_before(self, row: Any) -> bool:
+        message_id = json.loads(row.payload or "{}").get("message_id")
+        # The namespaced tracker id, and the bare one of trackers saved before it.
+        ids = {inbound.conversation_id(self.channel, row.sender), row.sender}
+        for conversation in ids:
+            if await already_answered(self.agent, conversation, message_id):
+                return True
+        return False
+
+    async def stop(self) -> None:
+        # The flag too: Python 3.10's wait_for can swallow a cancel that
+        # arrives as the wake-up event is set.
+        self._stopping = True
+        if self._loop_task:
+            self._loop_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop_task
+        await self.tasks.drain()
+
+
+async def already_answered(agent: Any, conversation: str, message_id: str | None) -> bool:
+    """True if the conversation's tracker holds a user message with this id."""
+    store = getattr(agent, "tracker_store", None)
+    if not message_id or store is None:
+        return False
+    tracker = await store.retrieve(conversation)
+    events = tracker.events if tracker else []
+    return any(isinstance(e, UserUttered) and e.message_id == message_id for e in events)
+
+
+def engine_of(agent: Any) -> sa.engine.Engine:
+    """The tracker store's database, or SQLite webhooks.db when it is not SQL."""
+    store = getattr(agent, "tracker_store", None)
+    engine = getattr(getattr(store, "_tracker_store", store), "engine", None)
+    if isinstance(engine, sa.engine.Engine):
+        return engine
+    logger.warning("Tracker store is not SQL: webhook events go to SQLite webhooks.db")
+    return sa.create_engine("sqlite:///webhooks.db")
+
+
+def start(agent: Any, channel: str, handler: Handler) -> Worker:
+    """The channel's worker on the tracker store's database, started."""
+    queue = WebhookQueue(engine_of(agent))
+    if queue.engine.dialect.name == "sqlite":
+        # One process per SQLite file (endpoints.yml): a lease left there is
+        # a dead process's, so the events it held are taken up at once.
+        queue.release_all()
+    return Worker(queue, channel, handler, agent).start()
