@@ -12,7 +12,10 @@ not answered. Each event comes from its own user, whose answer is one message.
 from __future__ import annotations
 
 import json
+import pathlib
+import shutil
 import sqlite3
+import tempfile
 import threading
 import time
 import urllib.error
@@ -24,6 +27,7 @@ import pytest
 import sqlalchemy as sa
 
 from connectors import webhook_queue
+from scripts import cluster_stack
 from tests import servers
 from tests.conftest import TEST_ENV
 from tests.fake_graph import FakeGraph, message_text
@@ -241,3 +245,56 @@ def test_claims_are_exclusive_per_sender_in_order_and_ids_are_kept(tmp_path):
     assert not one.put("zalo", "a1", "alice", {})
     assert one.purge(keep=-1) == 1
     assert one.put("zalo", "a1", "alice", {})
+
+
+def test_replicas_on_postgresql_claim_each_event_once_and_in_order(log_dir):
+    """Four "replicas" (engines with their own owner) drain one PostgreSQL queue."""
+    missing = cluster_stack.missing_programs()
+    if missing:  # CI installs them (.ci/run), as for tests/test_cluster.py
+        pytest.fail(f"missing {missing}: apt-get install postgresql")
+    cluster = cluster_stack.Cluster(log_dir / "pg-queue")
+    cluster.data = pathlib.Path(tempfile.mkdtemp(prefix="vssid-queue-"))
+    cluster.data.chmod(0o755)
+    try:
+        cluster.start_postgres()
+        env = cluster.env
+        url = (
+            f"postgresql://{env['POSTGRES_USER']}:{env['POSTGRES_PASSWORD']}@127.0.0.1:"
+            f"{env['POSTGRES_PORT']}/{env['POSTGRES_DB']}"
+        )
+        replicas = [webhook_queue.WebhookQueue(sa.create_engine(url)) for _ in range(4)]
+        for n in range(200):  # 20 users, 10 events each
+            assert replicas[n % 4].put("zalo", f"e{n}", f"user{n % 20}", {"n": n})
+        handled, lock = [], threading.Lock()
+
+        def drain(queue: webhook_queue.WebhookQueue) -> None:
+            idle = 0
+            while idle < 20:
+                rows = queue.claim("zalo", 4)
+                idle = 0 if rows else idle + 1
+                for row in rows:
+                    with lock:
+                        handled.append((row.sender, row.id, "start"))
+                    time.sleep(0.002)  # the turn
+                    with lock:
+                        handled.append((row.sender, row.id, "end"))
+                    queue.finish(row.id)
+                time.sleep(0 if rows else 0.01)
+
+        threads = [threading.Thread(target=drain, args=(q,)) for q in replicas]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        starts = [row_id for _, row_id, what in handled if what == "start"]
+        assert sorted(starts) == sorted(set(starts)) and len(starts) == 200  # each once
+        for user in {sender for sender, _, _ in handled}:
+            mine = [(row_id, what) for sender, row_id, what in handled if sender == user]
+            # One at a time (start, end, start, end…), in the order received.
+            assert [what for _, what in mine] == ["start", "end"] * 10
+            assert [row_id for row_id, _ in mine[::2]] == sorted(row_id for row_id, _ in mine[::2])
+        assert replicas[0].pending() == {}
+    finally:
+        if cluster.postgres:
+            cluster.stop_postgres()
+        shutil.rmtree(cluster.data, ignore_errors=True)
