@@ -82,6 +82,10 @@ class Cluster:
             "REDIS_PORT": str(self.ports["redis"]),
             "REDIS_PASSWORD": secrets.token_urlsafe(16),
             "TICKET_LOCK_LIFETIME": os.environ.get("TICKET_LOCK_LIFETIME", TICKET_LOCK_LIFETIME),
+            # Callers come through nginx, so REST needs its token here; the
+            # replicas share one web session secret (connectors/sessions.py).
+            "REST_TOKEN": os.environ.get("REST_TOKEN") or secrets.token_urlsafe(24),
+            "WEB_SESSION_SECRET": secrets.token_hex(32),
         }
         self.url = f"http://127.0.0.1:{self.ports['nginx']}"
         self.replica_urls = [f"http://127.0.0.1:{p}" for p in self.ports["rasa"]]

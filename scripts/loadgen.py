@@ -214,9 +214,11 @@ async def run(
     sample_every: float = 5.0,
     warmup: float = 60.0,
     results: list[Turn] | None = None,
+    token: str | None = None,
 ) -> tuple[dict, list[Turn]]:
     """Runs the load; returns (summary, every Turn). `results` may be passed in
-    to watch the turns while the load runs (the cluster tests do)."""
+    to watch the turns while the load runs (the cluster tests do); `token` is
+    the REST_TOKEN a bot behind a proxy requires (connectors/rest.py)."""
     webhook = url.rstrip("/") + "/webhooks/rest/webhook"
     results = [] if results is None else results
     rss: dict[int, list] = {pid: [] for pid in pids}
@@ -224,7 +226,8 @@ async def run(
     sampler = asyncio.create_task(sample_rss(list(pids), sample_every, rss)) if pids else None
     started = time.monotonic()
     connector = aiohttp.TCPConnector(limit=concurrency)
-    async with aiohttp.ClientSession(connector=connector) as session:
+    headers = {"Authorization": f"Bearer {token}"} if token else None
+    async with aiohttp.ClientSession(connector=connector, headers=headers) as session:
         await asyncio.gather(
             *(
                 user(session, webhook, f"{prefix}{i}", turns, deadline, timeout, results)

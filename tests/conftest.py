@@ -69,10 +69,11 @@ def rasa_server(ports, log_dir, action_server, rasa_env, tmp_path_factory):
     service.stop()
 
 
-def post_json(url: str, body, timeout: float = 30):
+def post_json(url: str, body, timeout: float = 30, headers: dict | None = None):
     """POSTs JSON, returns (status, parsed body or text)."""
     data = body if isinstance(body, bytes) else json.dumps(body).encode()
-    request = urllib.request.Request(url, data, {"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json", **(headers or {})}
+    request = urllib.request.Request(url, data, headers)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, json.loads(response.read() or b"null")
