@@ -265,6 +265,27 @@ def test_50_parallel_conversations_through_nginx_get_every_reply_in_order(cluste
 
 
 @cluster_test
+def test_make_review_reads_the_clusters_postgresql(cluster):
+    """`make review --db postgresql://…` counts what the replicas stored."""
+    from scripts import review_data
+
+    sender = f"review-{time.time_ns()}"
+    say(cluster.url, sender, "đổi mật khẩu vssid")  # answered
+    say(cluster.url, sender, "lương hưu của tôi được bao nhiêu")  # declined: out of scope
+    env = cluster.env
+    url = (
+        f"postgresql://{env['POSTGRES_USER']}:{env['POSTGRES_PASSWORD']}@127.0.0.1:"
+        f"{env['POSTGRES_PORT']}/{env['POSTGRES_DB']}"
+    )
+    turns = [t for t in review_data.read(url).turns if t.sender == f"rest:{sender}"]
+    assert [(t.channel, t.outcome) for t in turns] == [
+        ("rest", review_data.ANSWERED),
+        ("rest", review_data.DECLINED),
+    ]
+    assert turns[1].unanswered == review_data.OUT_OF_SCOPE
+
+
+@cluster_test
 def test_postgres_outage_answers_503_loudly_then_conversations_continue(cluster):
     one, two = cluster.replica_urls
     say(one, "pg-down", "đổi mật khẩu vssid")
