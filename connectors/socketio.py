@@ -23,6 +23,7 @@ credentials.yml:
 from __future__ import annotations
 
 import inspect
+import json
 import logging
 import os
 from typing import Any
@@ -32,7 +33,7 @@ from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from rasa.core.channels.socketio import SocketIOOutput
 from sanic import Blueprint
 
-from addons.limits import MAX_BODY_BYTES
+from addons.limits import MAX_BODY_BYTES, MAX_JSON_DEPTH, too_deep
 from connectors import inbound, sessions
 from content import load
 
@@ -50,6 +51,21 @@ def allowed_origin(origin: str | None) -> bool:
     if listed:
         return origin.rstrip("/") in listed
     return urlsplit(origin).hostname in LOCAL_HOSTS
+
+
+class DepthCheckedJSON:
+    """The JSON module socket.io decodes packets with, refusing deep nesting
+    before parsing (addons/limits.py does the same for HTTP bodies): the packet
+    is dropped with one log line instead of a RecursionError traceback."""
+
+    dumps = staticmethod(json.dumps)
+
+    @staticmethod
+    def loads(text: str | bytes, **kwargs: Any) -> Any:
+        raw = text.encode("utf-8", "replace") if isinstance(text, str) else text
+        if too_deep(raw):
+            raise ValueError(f"socket.io packet nested deeper than {MAX_JSON_DEPTH} levels")
+        return json.loads(text, **kwargs)
 
 
 class Output(SocketIOOutput):
@@ -78,6 +94,7 @@ class SocketIOInput(RasaSocketIOInput):
         # Checked by engineio before a connection is accepted.
         sio.eio.cors_allowed_origins = allowed_origin
         sio.eio.max_http_buffer_size = MAX_BODY_BYTES
+        sio.packet_class.json = DepthCheckedJSON
         signer = sessions.Signer.from_env()
         confirmed: dict[str, str] = {}  # socket id -> its session id
 

@@ -155,3 +155,18 @@ async def test_a_socketio_frame_over_the_limit_closes_only_that_socket(rasa_serv
     assert "Xin chào" in reply.get("text", "")
     await other.close()
     assert os.path.getsize(rasa_server.db) - before < GREW_AT_MOST
+
+
+async def test_a_deep_json_socketio_packet_is_dropped_and_the_socket_goes_on(rasa_server):
+    log = rasa_server.log.read_text(errors="replace")
+    chat = WebChat(rasa_server.url)
+    session = await chat.connect()
+    deep = "[" * 30_000 + "]" * 30_000  # under 64 KB, far over 32 levels
+    await chat.ws.send(f'42["user_uttered",{{"message":"x","deep":{deep}}}]')
+    await chat.say("xin chào")  # the same socket is still served
+    reply = await asyncio.wait_for(chat.replies.get(), 30)
+    assert "Xin chào" in reply.get("text", "")
+    assert stored_texts(rasa_server.db, session) == ["xin chào"]  # the deep one never ran
+    await chat.close()
+    added = rasa_server.log.read_text(errors="replace")[len(log) :]
+    assert "RecursionError" not in added and "deeper than 32" in added
