@@ -265,11 +265,9 @@ async def test_channel_answers_each_event_of_a_batch_once_in_order(graph, tmp_pa
     ]
     body = json.dumps({"object": "page", "entry": [{"messaging": events}]}).encode()
     # Received before the worker starts (as after a restart): stored, handled later.
-    channel.worker = webhook_queue.Worker(queue, "facebook", lambda row: None)
+    channel.worker = webhook_queue.Worker(queue, "facebook", None, None)
     assert channel.receive(body, {"X-Hub-Signature-256": sign(body)}).status == 200
-    channel.worker = webhook_queue.Worker(
-        queue, "facebook", lambda row: channel.process(row, on_new_message)
-    ).start()
+    channel.worker = channel.start_worker(None, on_new_message, queue)
     assert channel.receive(body, {"X-Hub-Signature-256": sign(body)}).status == 200
     for _ in range(200):
         if len(graph.sent(sender)) >= 2 and not channel.worker.inflight:

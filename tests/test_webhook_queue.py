@@ -239,7 +239,7 @@ def test_claims_are_exclusive_per_sender_in_order_and_ids_are_kept(tmp_path):
     one.finish(first.id)
     assert [r.event_id for r in two.claim("zalo", 10)] == ["a2"]
     assert one.pending() == {"zalo": 2, "facebook": 1}
-    webhook_queue.Worker(one, "zalo", handler=None)  # registers it for the gauge
+    webhook_queue.Worker(one, "zalo", None, None)  # registers it for the gauge
     assert webhook_queue.depth()["zalo"] == 2
     assert one.purge() == 0  # a handled id is kept (KEEP_SECONDS)
     assert not one.put("zalo", "a1", "alice", {})

@@ -189,10 +189,22 @@ class FacebookInput(InputChannel):
             return webhook_queue.NON_TEXT
         return webhook_queue.text_payload(message.text, message.mid)
 
-    async def process(self, row: Any, on_new_message: inbound.OnNewMessage) -> None:
-        """Handles one stored event (called by the queue's worker)."""
-        await self.client.send_action(row.sender, "typing_on")
-        await webhook_queue.answer(row, on_new_message, MessengerBot(self.client), self.name())
+    def start_worker(
+        self, agent: Any, on_new_message: inbound.OnNewMessage, queue: Any = None
+    ) -> webhook_queue.Worker:
+        """The queue's worker answering this channel's stored events, started."""
+
+        def typing(row: Any) -> Any:
+            return self.client.send_action(row.sender, "typing_on")
+
+        def output() -> MessengerBot:
+            return MessengerBot(self.client)
+
+        if queue is None:
+            return webhook_queue.start(agent, self.name(), on_new_message, output, typing)
+        return webhook_queue.Worker(
+            queue, self.name(), on_new_message, output, agent, typing
+        ).start()
 
     def blueprint(self, on_new_message: inbound.OnNewMessage) -> Blueprint:
         webhook = Blueprint("facebook_webhook", __name__)
@@ -214,9 +226,7 @@ class FacebookInput(InputChannel):
         async def start_worker(app: Any, loop: Any) -> None:
             # The agent (and its tracker store) is loaded before_server_start.
             if self.settings.configured:
-                self.worker = webhook_queue.start(
-                    app.ctx.agent, self.name(), lambda row: self.process(row, on_new_message)
-                )
+                self.worker = self.start_worker(app.ctx.agent, on_new_message)
 
         @webhook.listener("before_server_stop")
         async def finish_tasks(app: Any, loop: Any) -> None:

@@ -31,15 +31,15 @@ from connectors.webhook_queue.store import (
 from connectors.webhook_queue.worker import (
     NON_TEXT,
     Worker,
-    already_answered,
     answer,
     engine_of,
+    saved_replies,
     start,
     text_payload,
 )
 
 __all__ = [
     "EVENTS", "KEEP_SECONDS", "LEASE_SECONDS", "MAX_ATTEMPTS", "NON_TEXT", "POLL_SECONDS",
-    "WebhookQueue", "Worker", "already_answered", "answer", "depth", "engine_of", "event_key",
-    "start", "text_payload",
+    "WebhookQueue", "Worker", "answer", "depth", "engine_of", "event_key",
+    "saved_replies", "start", "text_payload",
 ]  # fmt: skip

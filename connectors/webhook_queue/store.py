@@ -34,6 +34,7 @@ EVENTS = sa.Table(
     sa.Column("owner", sa.String(128)),
     sa.Column("lease_until", sa.Float),
     sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("replying", sa.Boolean, nullable=False, default=False),  # a reply left
     sa.Column("received_at", sa.Float, nullable=False),
     sa.UniqueConstraint("channel", "event_id", name="webhook_events_once"),
     sa.Index("webhook_events_heads", "channel", "state", "sender", "id"),
@@ -76,7 +77,7 @@ class WebhookQueue:
         Any other database error propagates: the channel must not answer 200.
         """
         row = dict(
-            channel=channel, event_id=event_id, sender=sender, state="pending",
+            channel=channel, event_id=event_id, sender=sender, state="pending", replying=False,
             payload=json.dumps(payload, ensure_ascii=False), attempts=0, received_at=time.time(),
         )  # fmt: skip
         try:
@@ -131,6 +132,11 @@ class WebhookQueue:
                 .where(EVENTS.c.id == row_id)
                 .values(state=state, payload="", lease_until=None)
             )
+
+    def mark_replying(self, row_id: int) -> None:
+        """Records that the event's first reply is about to leave."""
+        with self.engine.begin() as db:
+            db.execute(EVENTS.update().where(EVENTS.c.id == row_id).values(replying=True))
 
     def release_all(self) -> None:
         """Frees every lease: only for a database no other process uses (SQLite)."""

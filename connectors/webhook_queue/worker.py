@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.channels.channel import OutputChannel
-from rasa.shared.core.events import UserUttered
+from rasa.shared.core.events import BotUttered, UserUttered
 
 from connectors import inbound
 from connectors.background import Tasks
@@ -56,17 +56,43 @@ async def answer(
         await inbound.handle_non_text(output, row.sender)
 
 
-Handler = Callable[[Any], Awaitable[None]]
+class _Replying(OutputChannel):
+    """Marks the event durably just before its first reply leaves."""
+
+    def __init__(self, output: OutputChannel, mark: Callable[[], None]):
+        self.output, self._mark = output, mark
+
+    def name(self) -> str:
+        return self.output.name()
+
+    def _first(self) -> None:
+        if self._mark:
+            mark, self._mark = self._mark, None
+            mark()
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        self._first()
+        await self.output.send_response(recipient_id, message)
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        self._first()
+        await self.output.send_text_message(recipient_id, text, **kwargs)
 
 
 class Worker:
-    """Claims one channel's stored events and hands each to `handler`."""
+    """Claims one channel's stored events and answers each through the inbound path.
+
+    `make_output` builds the channel's output; `before` (optional) runs first,
+    e.g. Messenger's typing indicator.
+    """
 
     def __init__(
-        self, queue: WebhookQueue, channel: str, handler: Handler, agent: Any = None,
-        concurrency: int = 16,
+        self, queue: WebhookQueue, channel: str, on_new_message: inbound.OnNewMessage | None,
+        make_output: Callable[[], OutputChannel] | None, agent: Any = None,
+        before: Callable[[Any], Awaitable[Any]] | None = None, concurrency: int = 16,
     ):  # fmt: skip
-        self.queue, self.channel, self.handler, self.agent = queue, channel, handler, agent
+        self.queue, self.channel, self.agent = queue, channel, agent
+        self.on_new_message, self.make_output, self.before = on_new_message, make_output, before
         self.concurrency = concurrency
         self.tasks = Tasks(channel)
         self.inflight: set[int] = set()
@@ -127,31 +153,46 @@ class Worker:
             if row.attempts > MAX_ATTEMPTS:
                 logger.error("%s: event %s given up after %d attempts",
                              self.channel, row.event_id, row.attempts - 1)  # fmt: skip
-            elif row.attempts > 1 and await self._answered_before(row):
-                # Killed after the turn was saved but before it was marked done.
-                logger.info("%s: event %s was answered before a restart", self.channel,
-                            row.event_id)  # fmt: skip
-                state = "done"
             else:
-                await self.handler(row)
+                await self._answer(row)
                 state = "done"
         finally:
             # If this fails the lease expires and the event is claimed again;
-            # the tracker check then keeps it from being answered twice.
+            # `replying` or the tracker then keeps it from being answered twice.
             try:
                 self.queue.finish(row.id, state)
             finally:
                 self.inflight.discard(row.id)
                 self.wake()
 
-    async def _answered_before(self, row: Any) -> bool:
+    async def _answer(self, row: Any) -> None:
+        output = _Replying(self.make_output(), lambda: self.queue.mark_replying(row.id))
+        if row.replying:
+            # A process stopped while sending these replies: a reply may have
+            # reached the user, so none is sent again.
+            logger.warning("%s: event %s was being answered when its process stopped; "
+                           "not answered again", self.channel, row.event_id)  # fmt: skip
+            return
+        saved = await self._saved_replies(row) if row.attempts > 1 else None
+        if saved is not None:
+            # The turn was saved, then the process stopped before any reply left.
+            logger.info("%s: event %s was saved before a restart; its %d saved replies sent",
+                        self.channel, row.event_id, len(saved))  # fmt: skip
+            for message in saved:
+                await output.send_response(row.sender, message)
+            return
+        if self.before:
+            await self.before(row)
+        await answer(row, self.on_new_message, output, self.channel)
+
+    async def _saved_replies(self, row: Any) -> list[dict[str, Any]] | None:
         message_id = json.loads(row.payload or "{}").get("message_id")
         # The namespaced tracker id, and the bare one of trackers saved before it.
-        ids = {inbound.conversation_id(self.channel, row.sender), row.sender}
-        for conversation in ids:
-            if await already_answered(self.agent, conversation, message_id):
-                return True
-        return False
+        for conversation in {inbound.conversation_id(self.channel, row.sender), row.sender}:
+            replies = await saved_replies(self.agent, conversation, message_id)
+            if replies is not None:
+                return replies
+        return None
 
     async def stop(self) -> None:
         # The flag too: Python 3.10's wait_for can swallow a cancel that
@@ -164,14 +205,25 @@ class Worker:
         await self.tasks.drain()
 
 
-async def already_answered(agent: Any, conversation: str, message_id: str | None) -> bool:
-    """True if the conversation's tracker holds a user message with this id."""
+async def saved_replies(
+    agent: Any, conversation: str, message_id: str | None
+) -> list[dict[str, Any]] | None:
+    """The bot's saved replies to the user message with this id, or None if it is not saved."""
     store = getattr(agent, "tracker_store", None)
     if not message_id or store is None:
-        return False
+        return None
     tracker = await store.retrieve(conversation)
-    events = tracker.events if tracker else []
-    return any(isinstance(e, UserUttered) and e.message_id == message_id for e in events)
+    events = list(tracker.events) if tracker else []
+    for n, event in enumerate(events):
+        if isinstance(event, UserUttered) and event.message_id == message_id:
+            replies = []
+            for later in events[n + 1 :]:
+                if isinstance(later, UserUttered):
+                    break
+                if isinstance(later, BotUttered):
+                    replies.append(later.message())
+            return replies
+    return None
 
 
 def engine_of(agent: Any) -> sa.engine.Engine:
@@ -184,11 +236,14 @@ def engine_of(agent: Any) -> sa.engine.Engine:
     return sa.create_engine("sqlite:///webhooks.db")
 
 
-def start(agent: Any, channel: str, handler: Handler) -> Worker:
+def start(
+    agent: Any, channel: str, on_new_message: inbound.OnNewMessage,
+    make_output: Callable[[], OutputChannel], before: Callable[[Any], Awaitable[Any]] | None = None,
+) -> Worker:  # fmt: skip
     """The channel's worker on the tracker store's database, started."""
     queue = WebhookQueue(engine_of(agent))
     if queue.engine.dialect.name == "sqlite":
         # One process per SQLite file (endpoints.yml): a lease left there is
         # a dead process's, so the events it held are taken up at once.
         queue.release_all()
-    return Worker(queue, channel, handler, agent).start()
+    return Worker(queue, channel, on_new_message, make_output, agent, before).start()

@@ -144,7 +144,7 @@ class ZaloInput(InputChannel):
             # The agent (and its tracker store) is loaded before_server_start.
             if self.config is not None:
                 self.worker = webhook_queue.start(
-                    app.ctx.agent, self.name(), lambda row: self.process(row, on_new_message)
+                    app.ctx.agent, self.name(), on_new_message, lambda: ZaloOutput(self.client)
                 )
 
         @bp.listener("before_server_stop")
@@ -220,10 +220,6 @@ class ZaloInput(InputChannel):
         if name != "user_send_text":
             return key, sender, webhook_queue.NON_TEXT
         return key, sender, webhook_queue.text_payload(message.get("text"), msg_id)
-
-    async def process(self, row: Any, on_new_message: inbound.OnNewMessage) -> None:
-        """Handles one stored event (called by the queue's worker)."""
-        await webhook_queue.answer(row, on_new_message, ZaloOutput(self.client), self.name())
 
 
 def fresh(timestamp: str, now: float | None = None) -> bool:
