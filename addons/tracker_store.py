@@ -115,6 +115,7 @@ class CachedSQLTrackerStore(StrictSQLTrackerStore):
         self._cache: OrderedDict[str, tuple[DialogueStateTracker, int, int]] = OrderedDict()
         self._cache_size = int(cache_size)
         self._new_session: dict[str, bool] = {}
+        self._written: dict[str, int] = {}  # rows the last save added
 
     def stored_rows(self, sender_id: str) -> int:
         with self.session_scope() as session:
@@ -131,6 +132,7 @@ class CachedSQLTrackerStore(StrictSQLTrackerStore):
     def _additional_events(self, session, tracker: DialogueStateTracker) -> Iterator:
         events = list(super()._additional_events(session, tracker))
         self._new_session[tracker.sender_id] = any(isinstance(e, SessionStarted) for e in events)
+        self._written[tracker.sender_id] = len(events)
         return iter(events)
 
     async def delete(self, sender_id: str) -> None:
@@ -142,9 +144,14 @@ class CachedSQLTrackerStore(StrictSQLTrackerStore):
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         sender_id = tracker.sender_id
-        self._cache.pop(sender_id, None)
+        before = self._cache.pop(sender_id, None)
         await super().save(tracker)
+        written = self._written.pop(sender_id, 0)
         if not self._new_session.pop(sender_id, True):
-            self._cache[sender_id] = (tracker, len(tracker.events), self.stored_rows(sender_id))
+            # Rows checked at this turn's retrieve plus those just written: no
+            # second COUNT. Should someone have deleted rows meanwhile, the
+            # next retrieve's COUNT differs and the tracker is reloaded.
+            rows = before[2] + written if before else self.stored_rows(sender_id)
+            self._cache[sender_id] = (tracker, len(tracker.events), rows)
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
