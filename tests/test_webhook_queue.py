@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import pathlib
+import re
 import shutil
 import sqlite3
 import tempfile
@@ -58,6 +59,13 @@ class Delivery:
     def __init__(self, channel: str, user: str, raw: bytes, headers: dict):
         self.channel, self.user, self.raw, self.headers = channel, user, raw, headers
         self.status: int | None = None
+
+    @property
+    def event_id(self) -> str:
+        body = json.loads(self.raw)
+        if self.channel == "zalo":
+            return body["message"]["msg_id"]
+        return body["entry"][0]["messaging"][0]["message"]["mid"]
 
 
 def zalo_delivery(user: str, text: str = QUESTION, age: float = 0) -> Delivery:
@@ -115,6 +123,11 @@ class Bot:
             return sum(ZALO_MARK in r.text for r in self.zalo.delivered(delivery.user))
         return sum(FB_MARK in message_text(m) for m in self.graph.sent(delivery.user))
 
+    def caught_replying(self) -> set[str]:
+        """Ids of the events the bot says it took up while their reply was leaving."""
+        log = self.service.log.read_text(encoding="utf-8", errors="replace")
+        return set(re.findall(r"event (\S+) was being answered when its process stopped", log))
+
     def greeted(self, delivery: Delivery) -> bool:
         if delivery.channel == "zalo":
             return any("Xin chào" in r.text for r in self.zalo.delivered(delivery.user))
@@ -162,12 +175,17 @@ def crashed(ports, log_dir, action_server, tmp_path_factory):
         for delivery in resent:  # what a platform does with an event it got no 200 for
             assert bot.deliver(delivery) == 200
         started = time.monotonic()
-        bot.wait(lambda: all(bot.answers(d) for d in deliveries), "every event answered")
+        bot.wait(
+            lambda: all(bot.answers(d) or d.event_id in bot.caught_replying() for d in deliveries),
+            "every event answered",
+        )
         bot.zalo.settle(deliveries[-1].user, quiet=2)
+        caught = bot.caught_replying()
         print(
             f"\nkill -9 run: {len(acknowledged)} of {len(deliveries)} answered 200 before the "
             f"kill, {answered_at_kill} of them answered by then, {len(resent)} sent again; "
-            f"all answered {time.monotonic() - started:.1f} s after the restart"
+            f"all answered {time.monotonic() - started:.1f} s after the restart; {len(caught)} "
+            f"taken up while replying, {sum(bot.answers(d) == 0 for d in deliveries)} lost"
         )
         bot.acknowledged, bot.deliveries, bot.answered_at_kill = (
             acknowledged, deliveries, answered_at_kill
@@ -182,8 +200,12 @@ def test_kill_9_loses_and_repeats_no_acknowledged_event(crashed):
     # run proves nothing.
     assert len(crashed.acknowledged) > crashed.answered_at_kill
     assert {d.channel for d in crashed.acknowledged} == {"zalo", "facebook"}
-    counts = {d.user: crashed.answers(d) for d in crashed.deliveries}
-    assert [user for user, n in counts.items() if n != 1] == []
+    # Exactly once, except events caught while their reply was on its way (the
+    # bot logs them; docs/security.md): never twice, at most lost.
+    caught = crashed.caught_replying()
+    assert len(caught) <= 2 * webhook_queue.worker.CONCURRENCY  # at most all in flight
+    counts = {d.event_id: crashed.answers(d) for d in crashed.deliveries}
+    assert [e for e, n in counts.items() if n != 1 and not (e in caught and n == 0)] == []
     with sqlite3.connect(crashed.db) as db:
         rows = db.execute("SELECT state, payload FROM webhook_events").fetchall()
     assert len(rows) == ZALO_EVENTS + FB_EVENTS
@@ -220,6 +242,34 @@ def test_signed_event_older_than_the_window_is_refused(crashed):
     log = crashed.service.log.read_text(encoding="utf-8", errors="replace")
     assert "Zalo event refused: signed timestamp" in log
     assert "outside the 37 h window" in log
+
+
+def test_event_taken_up_after_a_crash_gets_its_saved_replies_or_none(crashed):
+    """Rows put back as a crash leaves them: turn saved but no reply sent; replying."""
+    saved, replying = [d for d in crashed.acknowledged if d.channel == "zalo"][-2:]
+    crashed.service.kill()
+    with sqlite3.connect(crashed.db) as db:
+        for delivery, flag in ((saved, 0), (replying, 1)):
+            msg_id = json.loads(delivery.raw)["message"]["msg_id"]
+            payload = json.dumps({"kind": "text", "text": QUESTION, "message_id": msg_id})
+            db.execute(
+                "UPDATE webhook_events SET state='pending', replying=?, attempts=1, "
+                "payload=? WHERE event_id=?",
+                (flag, payload, msg_id),
+            )
+    crashed.start("rasa-queue-taken-up")
+    crashed.wait(lambda: crashed.answers(saved) == 2, "the saved replies sent again")
+    assert crashed.deliver(zalo_delivery(replying.user, "xin chào")) == 200
+    crashed.wait(lambda: crashed.greeted(replying), "the greeting")
+    assert crashed.answers(replying) == 1  # its reply may have arrived: not sent again
+    with sqlite3.connect(crashed.db) as db:
+        turns = db.execute(
+            "SELECT count(*) FROM events WHERE type_name='user' AND sender_id LIKE ?",
+            (f"%{saved.user}",),
+        ).fetchone()[0]
+    assert turns == 1  # replies re-sent from the tracker, not a second turn
+    log = crashed.service.log.read_text(encoding="utf-8", errors="replace")
+    assert "was saved before a restart; its" in log and "was being answered" in log
 
 
 # --- the queue itself, on a SQLite file (no servers) --------------------------

@@ -26,6 +26,9 @@ from connectors.webhook_queue.store import (
 
 logger = logging.getLogger(__name__)
 
+# Events answered at once by one worker: turns share one event loop, so more
+# would not answer faster, only leave more replies on their way when a process dies.
+CONCURRENCY = 4
 NON_TEXT = {"kind": "non_text"}  # a sticker, photo, file: the text-only reply
 
 
@@ -89,7 +92,7 @@ class Worker:
     def __init__(
         self, queue: WebhookQueue, channel: str, on_new_message: inbound.OnNewMessage | None,
         make_output: Callable[[], OutputChannel] | None, agent: Any = None,
-        before: Callable[[Any], Awaitable[Any]] | None = None, concurrency: int = 16,
+        before: Callable[[Any], Awaitable[Any]] | None = None, concurrency: int = CONCURRENCY,
     ):  # fmt: skip
         self.queue, self.channel, self.agent = queue, channel, agent
         self.on_new_message, self.make_output, self.before = on_new_message, make_output, before
