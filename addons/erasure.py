@@ -3,7 +3,8 @@
 The action server cannot reach the tracker store, so the action
 `action_erase_conversation` (after the user confirmed) only answers; once
 that turn is saved, this add-on deletes every stored event of the
-conversation, in SQLite or PostgreSQL, and any cached copy. The next message
+conversation, in SQLite or PostgreSQL, and any cached copy, and removes the
+user's id from the webhook events kept to drop redeliveries. The next message
 starts a new, empty conversation.
 """
 
@@ -42,6 +43,13 @@ async def delete(store, sender_id: str) -> None:
         inner.store.pop(sender_id, None)
     else:
         raise NotImplementedError(f"cannot erase from {type(inner).__name__}")
+    if isinstance(inner, SQLTrackerStore) and ":" in sender_id:
+        # Zalo and Messenger events are kept a few days by id (webhook_queue):
+        # the user's id goes from them too.
+        from connectors.webhook_queue.store import forget
+
+        channel, platform_sender = sender_id.split(":", 1)
+        forget(inner.engine, channel, platform_sender)
 
 
 def active() -> bool:

@@ -6,16 +6,13 @@
 - `numbered`: the numbered-list fallback for more options than a platform
   shows as buttons, and `number_reply`, which reads a typed "2" (the add-on
   addons/choices.py then picks option 2);
-- `RecentIds`: drops redelivered webhook events.
 """
 
 from __future__ import annotations
 
 import re
-import time
 import unicodedata
-from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 ELLIPSIS = "…"
@@ -88,28 +85,3 @@ def number_reply(text: str) -> int | None:
     """The option number a reply such as "2", "số 2" or "cái thứ 2" stands for."""
     match = _NUMBER_REPLY.fullmatch(text)
     return int(match.group(1)) if match else None
-
-
-class RecentIds:
-    """A bounded set of recently seen event ids (LRU with a time to live)."""
-
-    def __init__(
-        self,
-        max_size: int = 10_000,
-        ttl: float = 3 * 3600,
-        clock: Callable[[], float] = time.monotonic,
-    ):
-        self.max_size, self.ttl, self.clock = max_size, ttl, clock
-        self._seen: OrderedDict[str, float] = OrderedDict()
-
-    def first_time(self, key: str) -> bool:
-        """Records `key`; True the first time it is seen within the TTL."""
-        now = self.clock()
-        while self._seen and next(iter(self._seen.values())) < now - self.ttl:
-            self._seen.popitem(last=False)
-        if key in self._seen:
-            return False
-        self._seen[key] = now
-        if len(self._seen) > self.max_size:
-            self._seen.popitem(last=False)
-        return True

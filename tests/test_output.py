@@ -4,7 +4,7 @@ import unicodedata
 
 import pytest
 
-from connectors.output import RecentIds, number_reply, numbered, split_text, truncate
+from connectors.output import number_reply, numbered, split_text, truncate
 
 
 def test_split_text_keeps_steps_whole():
@@ -60,13 +60,3 @@ def test_numbered_lists_the_options_after_the_text():
 )  # fmt: skip
 def test_number_reply(text, number):
     assert number_reply(text) == number
-
-
-def test_recent_ids_drop_duplicates_within_a_bounded_window():
-    now = [0.0]
-    seen = RecentIds(max_size=3, ttl=60, clock=lambda: now[0])
-    assert seen.first_time("a") and not seen.first_time("a")
-    assert seen.first_time("b") and seen.first_time("c") and seen.first_time("d")
-    assert seen.first_time("a")  # evicted by size
-    now[0] = 100
-    assert seen.first_time("d")  # expired

@@ -48,11 +48,17 @@ def stored_events(db, conversation: str) -> int:
         return connection.execute(query, (conversation,)).fetchone()[0]
 
 
-def zalo_says(rasa_server, zalo, user: str, text: str) -> str:
+def zalo_says(rasa_server, zalo, user: str, text: str, raw: bool = False) -> str:
+    """The Zalo user's message; the texts (or, with `raw`, the messages) sent back."""
     before = len(zalo.settle(user, quiet=0.2, timeout=1))
     status, _ = post_webhook(f"{rasa_server.url}/webhooks/zalo/webhook", event(user, text=text))
     assert status == 200
-    return "\n".join(r.text for r in zalo.settle(user)[before:])
+    sent = zalo.settle(user)[before:]
+    return (
+        json.dumps([r.json for r in sent], ensure_ascii=False)
+        if raw
+        else "\n".join(r.text for r in sent)
+    )
 
 
 def test_rest_cannot_read_drive_or_erase_a_zalo_conversation(rasa_server, zalo, rest):

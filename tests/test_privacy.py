@@ -14,6 +14,7 @@ import pytest
 
 from tests import servers
 from tests.conftest import post_json
+from tests.test_ownership import zalo, zalo_says  # noqa: F401 - fixture
 
 SECRETS = {
     "phone": "0912345678",
@@ -136,3 +137,21 @@ def test_a_user_can_erase_their_conversation_after_confirming(debug_bot):
     assert rows() == 0
     # A new, empty conversation: no guide is remembered.
     assert "chưa chọn hướng dẫn" in " ".join(r.get("text") or "" for r in say("tiếp"))
+
+
+def test_erasure_on_zalo_also_removes_the_user_id_from_kept_webhook_events(rasa_server, zalo):  # noqa: F811
+    import sqlite3
+
+    user = f"zalo-{uuid.uuid4().hex[:10]}"
+    zalo_says(rasa_server, zalo, user, "đổi mật khẩu vssid")
+    assert "/erase_confirm" in zalo_says(rasa_server, zalo, user, "xóa dữ liệu của tôi", raw=True)
+    zalo_says(rasa_server, zalo, user, "/erase_confirm")
+
+    def count(query: str, value: str) -> int:
+        with sqlite3.connect(rasa_server.db) as connection:
+            return connection.execute(query, (value,)).fetchone()[0]
+
+    assert count("SELECT COUNT(*) FROM events WHERE sender_id = ?", f"zalo:{user}") == 0
+    assert count("SELECT COUNT(*) FROM webhook_events WHERE sender = ?", user) == 0
+    # The events' ids are still kept, so a replayed body is still dropped.
+    assert count("SELECT COUNT(*) FROM webhook_events WHERE channel = ?", "zalo") >= 3

@@ -58,6 +58,23 @@ def event_key(event_id: str | None, raw: bytes) -> str:
     return "sha256:" + hashlib.sha256(event_id.encode() if event_id else raw).hexdigest()
 
 
+def forget(engine: sa.engine.Engine, channel: str, sender: str) -> int:
+    """Erasure on request: the user's id leaves the handled events' rows.
+
+    The rows themselves stay until purged, so a replayed body is still
+    dropped by its event id; their text was blanked when they were handled.
+    """
+    if not sa.inspect(engine).has_table(EVENTS.name):
+        return 0
+    c = EVENTS.c
+    # Handled events and the one being handled (the erasure's own); events not
+    # yet claimed keep the id they are to be answered under.
+    handled = (c.state != "pending") | c.lease_until.isnot(None)
+    where = (c.channel == channel) & (c.sender == sender) & handled
+    with engine.begin() as db:
+        return db.execute(EVENTS.update().where(where).values(sender="")).rowcount or 0
+
+
 class WebhookQueue:
     """The `webhook_events` table; every method is one short transaction."""
 
