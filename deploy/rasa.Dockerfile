@@ -16,7 +16,8 @@ COPY --chown=1001:0 privacy ./privacy
 COPY --chown=1001:0 models/vssid.tar.gz ./models/vssid.tar.gz
 
 # The project's own runtime libraries that the Rasa image lacks; the same pins
-# as requirements.txt (tests/test_deploy.py checks).
+# as requirements.txt (tests/test_deploy.py checks). Rasa's image runs as 1001.
+USER root
 RUN pip install --no-cache-dir aiohttp-retry==2.9.1 prometheus-client==0.26.0
 # The Zalo token file the replicas share (a named volume in docker-compose.yml).
 RUN mkdir -p /var/lib/vssid && chown 1001:0 /var/lib/vssid
