@@ -317,6 +317,7 @@ def main() -> int:
         cluster.start()
         print(
             f"Cluster ready: {cluster.url}/webhooks/rest/webhook  (load balancer)\n"
+            f"  REST needs: Authorization: Bearer {cluster.env['REST_TOKEN']}\n"
             f"  replicas: {', '.join(cluster.replica_urls)}\n"
             f"  metrics: {', '.join(cluster.metrics_urls)}\n"
             f"  logs: {args.logs}/   Ctrl-C stops everything.",

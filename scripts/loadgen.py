@@ -27,6 +27,7 @@ import argparse
 import asyncio
 import dataclasses
 import json
+import os
 import pathlib
 import sys
 import time
@@ -261,6 +262,9 @@ def main(argv: list[str] | None = None) -> int:
         "--spawn", action="store_true", help="start the single-machine bot and load it"
     )
     parser.add_argument("--logs", default="logs/soak", help="its logs, with --spawn")
+    parser.add_argument(
+        "--token", default=os.environ.get("REST_TOKEN"), help="REST_TOKEN (default: from env)"
+    )
     args = parser.parse_args(argv)
 
     bot = None
@@ -281,6 +285,7 @@ def main(argv: list[str] | None = None) -> int:
                 pids=args.pid,
                 sample_every=args.sample_every,
                 warmup=args.warmup,
+                token=args.token,
             )
         )
     finally:
