@@ -10,9 +10,12 @@ replayed signed body, is dropped for as long as the row is kept (KEEP_SECONDS).
 Claiming: only the oldest pending event of each sender can be claimed (per-user
 order), by one process at a time, with a lease renewed while it is handled. A
 process killed mid-event leaves it pending; its lease expires and any replica
-takes it (at start-up in the single-process SQLite profile, at once). If the
-killed process had already answered it, the tracker holds a user event with
-that message id, and it is not answered again.
+takes it (at start-up in the single-process SQLite profile, at once). Taken up
+again, an event whose turn was never saved is answered as usual; one whose
+turn was saved before any reply left gets the replies saved in the tracker
+(no second turn); one marked `replying` (its first reply was on its way) is
+not answered again, so nobody gets a step twice, at the risk of losing that
+one reply.
 
 Only masked text is stored (inbound.prepare), and it is blanked once handled:
 what stays for KEEP_SECONDS is the channel, the event id and the sender id.
