@@ -34,10 +34,11 @@ ENTRY_POINTS = {"/greet", "/show_menu", "/erase_data"}
 TESTER_CHANNELS = {"cmdline", None}
 
 
-def entry_points() -> set[str]:
+@functools.lru_cache(maxsize=1)
+def entry_points() -> frozenset[str]:
     groups = load().messages["menu_groups"]
     # The same payloads as actions/render.menu_buttons and the page's welcome.
-    return ENTRY_POINTS | {f'/show_menu{{"group":"{key}"}}' for key in groups}
+    return frozenset(ENTRY_POINTS | {f'/show_menu{{"group":"{key}"}}' for key in groups})
 
 
 def offered_anywhere(tracker) -> set[str]:

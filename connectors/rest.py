@@ -59,9 +59,8 @@ def local_caller(request: Request) -> bool:
         return False
 
 
-def refusal(request: Request) -> HTTPResponse | None:
+def refusal(request: Request, token: str) -> HTTPResponse | None:
     """401/403 unless the caller may use the REST channel (see module doc)."""
-    token = os.environ.get("REST_TOKEN", "")
     if token:
         if bearer_matches(request.headers.get("authorization"), token):
             return None
@@ -81,6 +80,7 @@ class RestInput(RasaRestInput):
 
     def blueprint(self, on_new_message: inbound.OnNewMessage) -> Blueprint:
         webhook = Blueprint("vssid_rest", __name__)
+        token = os.environ.get("REST_TOKEN", "")
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -89,7 +89,7 @@ class RestInput(RasaRestInput):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            refused = refusal(request)
+            refused = refusal(request, token)
             if refused:
                 return refused
             try:

@@ -26,6 +26,7 @@ import inspect
 import json
 import logging
 import os
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -42,15 +43,18 @@ logger = logging.getLogger(__name__)
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
 
 
-def allowed_origin(origin: str | None) -> bool:
-    """WEB_ORIGINS if set, else pages served from this machine."""
-    listed = [o.strip().rstrip("/") for o in os.environ.get("WEB_ORIGINS", "").split(",")]
-    listed = [o for o in listed if o]
-    if not origin:  # not a browser: nothing to protect by origin, tokens still apply
-        return True
-    if listed:
-        return origin.rstrip("/") in listed
-    return urlsplit(origin).hostname in LOCAL_HOSTS
+def origin_check(web_origins: str) -> Callable[[str | None], bool]:
+    """WEB_ORIGINS (comma-separated) if set, else pages served from this machine."""
+    listed = {o.strip().rstrip("/") for o in web_origins.split(",")} - {""}
+
+    def allowed(origin: str | None) -> bool:
+        if not origin:  # not a browser: nothing to protect by origin, tokens still apply
+            return True
+        if listed:
+            return origin.rstrip("/") in listed
+        return urlsplit(origin).hostname in LOCAL_HOSTS
+
+    return allowed
 
 
 class DepthCheckedJSON:
@@ -92,7 +96,7 @@ class SocketIOInput(RasaSocketIOInput):
         blueprint = super().blueprint(on_new_message)
         sio = self.sio
         # Checked by engineio before a connection is accepted.
-        sio.eio.cors_allowed_origins = allowed_origin
+        sio.eio.cors_allowed_origins = origin_check(os.environ.get("WEB_ORIGINS", ""))
         sio.eio.max_http_buffer_size = MAX_BODY_BYTES
         sio.packet_class.json = DepthCheckedJSON
         signer = sessions.Signer.from_env()

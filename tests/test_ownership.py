@@ -21,21 +21,16 @@ import uuid
 import pytest
 
 from tests import servers
-from tests.conftest import TEST_ENV, post_json
-from tests.fake_zalo import FakeZalo
+from tests.conftest import post_json
+from tests.test_battery import fakes  # noqa: F401 - the fake Zalo and Graph servers
 from tests.test_zalo import event, post_webhook
 
 STEP_2 = "Bước 2/"
 
 
 @pytest.fixture(scope="module")
-def zalo(ports):
-    fake = FakeZalo(
-        TEST_ENV["ZALO_APP_ID"], TEST_ENV["ZALO_APP_SECRET"],
-        TEST_ENV["ZALO_ACCESS_TOKEN"], TEST_ENV["ZALO_REFRESH_TOKEN"],
-    ).start(ports["zalo_api"])  # fmt: skip
-    yield fake
-    fake.stop()
+def zalo(fakes):  # noqa: F811
+    return fakes[0]
 
 
 def texts(replies) -> str:

@@ -14,6 +14,7 @@ import pytest
 
 from tests import servers
 from tests.conftest import post_json
+from tests.test_battery import fakes  # noqa: F401 - fixture the zalo fixture uses
 from tests.test_ownership import zalo, zalo_says  # noqa: F401 - fixture
 
 SECRETS = {
